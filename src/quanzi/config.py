@@ -1,0 +1,28 @@
+"""Settings read from the environment (prefix QUANZI_) and an optional .env file."""
+
+from __future__ import annotations
+
+from functools import lru_cache
+
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class Settings(BaseSettings):
+    """Runtime configuration of a quanzi installation."""
+
+    model_config = SettingsConfigDict(env_prefix="QUANZI_", env_file=".env", extra="ignore")
+
+    database_url: str = "sqlite:///quanzi.db"
+    # Secret that signs console session cookies; set it in production.
+    secret_key: str = "quanzi-dev-secret-change-me"
+    # Days are cut in the operators' local time, China Standard Time by default.
+    timezone: str = "Asia/Shanghai"
+    ingest_batch_size: int = 2000
+    host: str = "127.0.0.1"
+    port: int = 8000
+
+
+@lru_cache(maxsize=1)
+def get_settings() -> Settings:
+    """Return the process-wide settings, read once."""
+    return Settings()
