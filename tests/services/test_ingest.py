@@ -11,15 +11,47 @@ from quanzi.store import models as m
 from quanzi.store.db import reading
 
 EXAMPLE = [
-    {"id": "e1", "ts": "2026-03-01T09:00:00+08:00", "kind": "community", "community": "fruit-100",
-     "name": "鲜果会员群", "purpose": "filter", "model": "router", "type": "product",
-     "carrier": "wechat", "price": 100, "ladder": "main", "rank": 1},
-    {"id": "e2", "ts": "2026-03-01T10:00:00+08:00", "kind": "join", "community": "fruit-100",
-     "person": "wx:li", "name": "小李", "source": "official_account"},
-    {"id": "e3", "ts": "2026-03-01T10:05:00+08:00", "kind": "message", "community": "fruit-100",
-     "person": "wx:li", "name": "小李", "text": "葡萄什么时候到？"},
-    {"id": "e4", "ts": "2026-03-02T12:00:00+08:00", "kind": "purchase", "community": "fruit-100",
-     "person": "wx:li", "item": "tier:fruit-100", "amount": 100},
+    {
+        "id": "e1",
+        "ts": "2026-03-01T09:00:00+08:00",
+        "kind": "community",
+        "community": "fruit-100",
+        "name": "鲜果会员群",
+        "purpose": "filter",
+        "model": "router",
+        "type": "product",
+        "carrier": "wechat",
+        "price": 100,
+        "ladder": "main",
+        "rank": 1,
+    },
+    {
+        "id": "e2",
+        "ts": "2026-03-01T10:00:00+08:00",
+        "kind": "join",
+        "community": "fruit-100",
+        "person": "wx:li",
+        "name": "小李",
+        "source": "official_account",
+    },
+    {
+        "id": "e3",
+        "ts": "2026-03-01T10:05:00+08:00",
+        "kind": "message",
+        "community": "fruit-100",
+        "person": "wx:li",
+        "name": "小李",
+        "text": "葡萄什么时候到？",
+    },
+    {
+        "id": "e4",
+        "ts": "2026-03-02T12:00:00+08:00",
+        "kind": "purchase",
+        "community": "fruit-100",
+        "person": "wx:li",
+        "item": "tier:fruit-100",
+        "amount": 100,
+    },
 ]
 
 
@@ -38,7 +70,11 @@ def test_example_of_events_md_is_stored_and_projected(engine: Engine) -> None:
     with reading(engine) as session:
         community = session.scalars(select(m.Community)).one()
         assert (community.key, community.name, community.price, community.rank) == (
-            "fruit-100", "鲜果会员群", 100.0, 1)
+            "fruit-100",
+            "鲜果会员群",
+            100.0,
+            1,
+        )
         person = session.scalars(select(m.Person)).one()
         assert (person.key, person.name, person.source) == ("wx:li", "小李", "official_account")
         identity = session.scalars(select(m.Identity)).one()
@@ -67,13 +103,35 @@ def test_duplicates_inside_one_file_are_counted(engine: Engine) -> None:
 def test_bad_lines_are_reported_with_line_numbers_and_the_rest_kept(engine: Engine) -> None:
     text = lines(EXAMPLE[:2])
     text.insert(1, "{not json\n")
-    text.append(json.dumps({"id": "x", "ts": "2026-03-01T10:00:00", "kind": "join",
-                            "community": "c", "person": "wx:a"}) + "\n")
-    text.append(json.dumps({"id": "y", "ts": "2026-03-01T10:00:00Z", "kind": "dance",
-                            "community": "c"}) + "\n")
+    text.append(
+        json.dumps(
+            {
+                "id": "x",
+                "ts": "2026-03-01T10:00:00",
+                "kind": "join",
+                "community": "c",
+                "person": "wx:a",
+            }
+        )
+        + "\n"
+    )
+    text.append(
+        json.dumps({"id": "y", "ts": "2026-03-01T10:00:00Z", "kind": "dance", "community": "c"})
+        + "\n"
+    )
     text.append("\n")
-    text.append(json.dumps({"id": "z", "ts": "2026-03-01T10:00:00Z", "kind": "leave",
-                            "community": "c", "person": "nobody"}) + "\n")
+    text.append(
+        json.dumps(
+            {
+                "id": "z",
+                "ts": "2026-03-01T10:00:00Z",
+                "kind": "leave",
+                "community": "c",
+                "person": "nobody",
+            }
+        )
+        + "\n"
+    )
     report = ingest_lines(engine, text)
     assert report.stored == 2
     assert [r.line for r in report.rejected] == [2, 4, 5, 7]
@@ -97,17 +155,38 @@ def test_leave_and_rejoin_follow_event_time(engine: Engine) -> None:
     with reading(engine) as session:
         membership = session.scalars(select(m.Membership)).one()
         assert membership.status == "kicked"
-    ingest_lines(engine, lines([{"id": "j2", "ts": "2026-03-05T10:00:00+08:00",
-                                 "kind": "join", "role": "leader", **base}]))
+    ingest_lines(
+        engine,
+        lines(
+            [
+                {
+                    "id": "j2",
+                    "ts": "2026-03-05T10:00:00+08:00",
+                    "kind": "join",
+                    "role": "leader",
+                    **base,
+                }
+            ]
+        ),
+    )
     with reading(engine) as session:
         membership = session.scalars(select(m.Membership)).one()
         assert (membership.status, membership.role, membership.left_at) == (
-            "active", "leader", None)
+            "active",
+            "leader",
+            None,
+        )
 
 
 def test_refund_marks_the_order(engine: Engine) -> None:
-    refund = {"id": "r1", "ts": "2026-03-03T12:00:00+08:00", "kind": "refund",
-              "community": "fruit-100", "person": "wx:li", "order": "event:e4"}
+    refund = {
+        "id": "r1",
+        "ts": "2026-03-03T12:00:00+08:00",
+        "kind": "refund",
+        "community": "fruit-100",
+        "person": "wx:li",
+        "order": "event:e4",
+    }
     ingest_lines(engine, lines([*EXAMPLE, refund]))
     with reading(engine) as session:
         assert session.scalars(select(m.Order.status)).one() == "refunded"
@@ -116,16 +195,51 @@ def test_refund_marks_the_order(engine: Engine) -> None:
 def test_activity_attendance_invite_and_join_request(engine: Engine) -> None:
     c = {"community": "g"}
     events = [
-        {"id": "a0", "ts": "2026-03-01T09:00:00+08:00", "kind": "attend", "person": "qq:2",
-         "activity": "salon-1", **c},
-        {"id": "a1", "ts": "2026-03-01T08:00:00+08:00", "kind": "activity", "person": "qq:1",
-         "organ": "salon", "title": "春季品鉴沙龙", "activity": "salon-1", **c},
-        {"id": "a2", "ts": "2026-03-01T09:10:00+08:00", "kind": "attend", "person": "qq:2",
-         "activity": "salon-1", **c},
-        {"id": "i1", "ts": "2026-03-01T09:20:00+08:00", "kind": "invite", "inviter": "qq:2",
-         "invitee": "qq:3", "campaign": "spring", **c},
-        {"id": "q1", "ts": "2026-03-01T09:30:00+08:00", "kind": "join_request", "person": "qq:3",
-         "name": "A小美护肤", "comment": "问题：怎么知道我们的？\n答案：朋友", "inviter": "qq:2", **c},
+        {
+            "id": "a0",
+            "ts": "2026-03-01T09:00:00+08:00",
+            "kind": "attend",
+            "person": "qq:2",
+            "activity": "salon-1",
+            **c,
+        },
+        {
+            "id": "a1",
+            "ts": "2026-03-01T08:00:00+08:00",
+            "kind": "activity",
+            "person": "qq:1",
+            "organ": "salon",
+            "title": "春季品鉴沙龙",
+            "activity": "salon-1",
+            **c,
+        },
+        {
+            "id": "a2",
+            "ts": "2026-03-01T09:10:00+08:00",
+            "kind": "attend",
+            "person": "qq:2",
+            "activity": "salon-1",
+            **c,
+        },
+        {
+            "id": "i1",
+            "ts": "2026-03-01T09:20:00+08:00",
+            "kind": "invite",
+            "inviter": "qq:2",
+            "invitee": "qq:3",
+            "campaign": "spring",
+            **c,
+        },
+        {
+            "id": "q1",
+            "ts": "2026-03-01T09:30:00+08:00",
+            "kind": "join_request",
+            "person": "qq:3",
+            "name": "A小美护肤",
+            "comment": "问题：怎么知道我们的？\n答案：朋友",
+            "inviter": "qq:2",
+            **c,
+        },
     ]
     ingest_lines(engine, lines(events), batch_size=2)
     with reading(engine) as session:

@@ -121,19 +121,26 @@ def ingest_parsed(
     return report
 
 
-def _parse_lines(lines: Iterable[str]) -> Iterator[tuple[int, Event | EventError]]:
+def _parse_lines(lines: Iterable[str | bytes]) -> Iterator[tuple[int, Event | EventError]]:
     for number, line in enumerate(lines, start=1):
-        if not line.strip():
+        try:
+            text = line.decode("utf-8") if isinstance(line, bytes) else line
+        except UnicodeDecodeError as exc:
+            yield number, EventError(f"不是有效的 UTF-8 文本（第 {exc.start + 1} 字节）")
+            continue
+        if number == 1:
+            text = text.removeprefix("\ufeff")  # editors on Windows add a BOM
+        if not text.strip():
             continue
         try:
-            yield number, parse_line(line)
+            yield number, parse_line(text)
         except EventError as exc:
             yield number, exc
 
 
 def ingest_lines(
     engine: Engine,
-    lines: Iterable[str],
+    lines: Iterable[str | bytes],
     *,
     batch_size: int | None = None,
     progress: Progress | None = None,
@@ -144,7 +151,7 @@ def ingest_lines(
 
 def ingest_file(
     engine: Engine,
-    handle: IO[str],
+    handle: IO[str] | IO[bytes],
     *,
     batch_size: int | None = None,
     progress: Progress | None = None,

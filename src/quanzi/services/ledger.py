@@ -64,9 +64,9 @@ def store_rows(
 ) -> None:
     """Insert the batch's join requests, orders, invites and attendances."""
     if rows["join_request"]:
-        session.execute(insert(m.JoinRequest), rows["join_request"])
+        session.connection().execute(insert(m.table(m.JoinRequest)), rows["join_request"])
     if rows["invite"]:
-        session.execute(insert(m.Invite), rows["invite"])
+        session.connection().execute(insert(m.table(m.Invite)), rows["invite"])
     _store_orders(session, rows["purchase"])
     _store_attendance(session, rows["attend"])
 
@@ -81,7 +81,7 @@ def _store_orders(session: Session, orders: list[dict[str, Any]]) -> None:
         if order["order_key"] not in known and order["order_key"] not in fresh:
             fresh[order["order_key"]] = order
     if fresh:
-        session.execute(insert(m.Order), list(fresh.values()))
+        session.connection().execute(insert(m.table(m.Order)), list(fresh.values()))
 
 
 def _store_attendance(session: Session, attends: list[dict[str, Any]]) -> None:
@@ -114,7 +114,7 @@ def _store_attendance(session: Session, attends: list[dict[str, Any]]) -> None:
         if (a, p) not in stored
     ]
     if fresh:
-        session.execute(insert(m.Attendance), fresh)
+        session.connection().execute(insert(m.table(m.Attendance)), fresh)
 
 
 def apply_refunds(session: Session, refunds: list[Event]) -> None:

@@ -10,6 +10,7 @@ from sqlalchemy import insert, select
 from sqlalchemy.orm import Session
 
 from quanzi.domain.events import Event
+from quanzi.services.personbook import PersonBook
 from quanzi.store import models as m
 from quanzi.store.models import utcnow
 
@@ -18,6 +19,8 @@ Row = TypeVar("Row", bound=m.Base)
 
 COMMUNITY_FIELDS = ("name", "purpose", "model", "type", "carrier", "price", "ladder", "rank")
 PERSON_REFERENCE_FIELDS = ("inviter", "invitee", "leader")
+# Kinds whose ledger rows point back at their event row.
+EVENT_ID_KINDS = frozenset({"join_request", "purchase", "invite"})
 
 
 def _chunks(values: list[Any]) -> Iterable[list[Any]]:
@@ -32,12 +35,6 @@ def _load_by(session: Session, model: type[Row], column: Any, keys: set[Any]) ->
     return rows
 
 
-def split_person_key(key: str) -> tuple[str, str]:
-    """Split `qq:10001` into its carrier and account."""
-    carrier, _, account = key.partition(":")
-    return carrier, account
-
-
 class BatchProjector:
     """Applies one batch of fresh events inside the caller's transaction."""
 
@@ -46,7 +43,7 @@ class BatchProjector:
         self.events = events
         self.now = utcnow()
         self.communities: dict[str, m.Community] = {}
-        self.persons: dict[str, m.Person] = {}
+        self.persons = PersonBook(session)
         self.memberships: dict[tuple[int, int], m.Membership] = {}
         self.event_ids: dict[str, int] = {}
 
@@ -76,22 +73,7 @@ class BatchProjector:
             for key in keys:
                 if isinstance(key, str) and (key not in first_ts or event.ts < first_ts[key]):
                     first_ts[key] = event.ts
-        for row in _load_by(self.session, m.Person, m.Person.key, set(first_ts)):
-            self.persons[row.key] = row
-        fresh: list[m.Person] = []
-        for key, ts in first_ts.items():
-            if key not in self.persons:
-                row = m.Person(key=key, tags=[], first_seen=ts, last_seen=ts)
-                self.session.add(row)
-                self.persons[key] = row
-                fresh.append(row)
-        if fresh:
-            self.session.flush()
-            identities = []
-            for row in fresh:
-                carrier, account = split_person_key(row.key)
-                identities.append({"person_id": row.id, "carrier": carrier, "account": account})
-            self.session.execute(insert(m.Identity), identities)
+        self.persons.resolve(first_ts)
         self.session.flush()
 
     def resolve_memberships(self) -> None:
@@ -121,23 +103,33 @@ class BatchProjector:
             }
             for e in self.events
         ]
-        result = self.session.execute(
-            insert(m.Event).returning(m.Event.id, sort_by_parameter_order=True), rows
-        )
-        for event, row_id in zip(self.events, result.scalars(), strict=True):
-            self.event_ids[event.id] = row_id
+        # A plain executemany: RETURNING forces one statement per row on SQLite.
+        self.session.connection().execute(insert(m.table(m.Event)), rows)
+        needed = [e.id for e in self.events if e.kind in EVENT_ID_KINDS]
+        for start in range(0, len(needed), LOOKUP_CHUNK):
+            chunk = needed[start : start + LOOKUP_CHUNK]
+            query = select(m.Event.source_id, m.Event.id).where(m.Event.source_id.in_(chunk))
+            self.event_ids.update(
+                {source_id: row_id for source_id, row_id in self.session.execute(query)}
+            )
 
     # -- state ---------------------------------------------------------------------------
     def touch_person(self, event: Event) -> None:
-        """Track first and last seen, and the latest display name."""
+        """Track when the person was first seen, and their latest display name."""
         if event.person is None:
             return
         person = self.persons[event.person]
-        person.first_seen = min(person.first_seen, event.ts)
-        person.last_seen = max(person.last_seen, event.ts)
-        if event.name and (person.name_at is None or event.ts >= person.name_at):
-            person.name = event.name
-            person.name_at = event.ts
+        if event.ts < person.first_seen:
+            person.set("first_seen", event.ts)
+        # Only a changed name is written, so name_at is when the current name first appeared;
+        # an older event with another name arriving late loses to it.
+        if (
+            event.name
+            and event.name != person.name
+            and (person.name_at is None or event.ts >= person.name_at)
+        ):
+            person.set("name", event.name)
+            person.set("name_at", event.ts)
 
     def person_id(self, key: Any) -> int | None:
         """Return the row id of a referenced person, or None."""
@@ -188,9 +180,9 @@ class BatchProjector:
         membership.inviter_id = inviter_id or membership.inviter_id
         # A person's own source and inviter are those of their first arrival.
         if person.source is None and event.get("source"):
-            person.source = event.get("source")
+            person.set("source", event.get("source"))
         if person.inviter_id is None and inviter_id and inviter_id != person.id:
-            person.inviter_id = inviter_id
+            person.set("inviter_id", inviter_id)
 
     def apply_leave(self, event: Event) -> None:
         """Mark the membership left or kicked."""
@@ -220,9 +212,9 @@ class BatchProjector:
         person = self.persons[event.person or ""]
         for name in ("region", "consent"):
             if event.get(name) is not None:
-                setattr(person, name, event.get(name))
+                person.set(name, event.get(name))
         if event.get("tags") is not None:
-            person.tags = list(dict.fromkeys(event.get("tags")))
+            person.set("tags", list(dict.fromkeys(event.get("tags"))))
         role = event.get("role")
         if role and event.community:
             membership = self.memberships.get((self.communities[event.community].id, person.id))
@@ -260,6 +252,7 @@ class BatchProjector:
                 refunds.append(event)
             elif kind in rows:
                 rows[kind].append(self.row_for(event))
+        self.persons.write()
         self.session.flush()
         from quanzi.services import ledger
 
@@ -271,7 +264,7 @@ class BatchProjector:
         """Return the insert row a join request, purchase, invite or attendance makes."""
         community_id = self.communities[event.community or ""].id
         person_id = self.person_id(event.person)
-        event_id = self.event_ids[event.id]
+        event_id = self.event_ids.get(event.id)
         if event.kind == "join_request":
             return {
                 "event_id": event_id,

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, cast
 
 from sqlalchemy import (
     JSON,
@@ -16,6 +16,7 @@ from sqlalchemy import (
     Integer,
     MetaData,
     String,
+    Table,
     Text,
     TypeDecorator,
     UniqueConstraint,
@@ -110,8 +111,8 @@ class Person(Base):
     stage_reason: Mapped[str | None] = mapped_column(Text)
     inviter_id: Mapped[int | None] = mapped_column(ForeignKey("person.id"))
     consent: Mapped[bool | None] = mapped_column(Boolean)
+    # When the person was first seen; the latest activity is read from the event log.
     first_seen: Mapped[datetime]
-    last_seen: Mapped[datetime]
     # Name last set at this event time; an older event never overwrites a newer name.
     name_at: Mapped[datetime | None]
     forgotten_at: Mapped[datetime | None]
@@ -283,3 +284,8 @@ class AuditLog(Base):
     action: Mapped[str] = mapped_column(String(100), index=True)
     target: Mapped[str | None] = mapped_column(String(300))
     detail: Mapped[dict[str, Any]] = mapped_column(default=dict)
+
+
+def table(model: type[Base]) -> Table:
+    """Return a model's Core table, for executemany inserts that skip the ORM's per-row work."""
+    return cast(Table, model.__table__)

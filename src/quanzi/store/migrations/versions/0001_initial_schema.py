@@ -82,7 +82,6 @@ def upgrade() -> None:
         ),
         sa.Column("consent", sa.Boolean(), nullable=True),
         sa.Column("first_seen", quanzi.store.models.UtcDateTime(timezone=True), nullable=False),
-        sa.Column("last_seen", quanzi.store.models.UtcDateTime(timezone=True), nullable=False),
         sa.Column("name_at", quanzi.store.models.UtcDateTime(timezone=True), nullable=True),
         sa.Column("forgotten_at", quanzi.store.models.UtcDateTime(timezone=True), nullable=True),
         sa.ForeignKeyConstraint(

@@ -1,0 +1,5 @@
+"""Allow `python -m quanzi`."""
+
+from quanzi.cli.main import run
+
+run()

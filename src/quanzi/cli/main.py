@@ -1,0 +1,27 @@
+"""The `quanzi` command line: one Typer app, one module per area."""
+
+from __future__ import annotations
+
+import typer
+
+from quanzi.cli import admin, demo, ingest
+
+app = typer.Typer(
+    name="quanzi",
+    help="圈子 quanzi：社群营销系统（吸引、过滤、留存、转化、度量）",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+app.command("ingest")(ingest.ingest)
+app.command("demo")(demo.demo)
+app.command("serve")(demo.serve)
+app.command("stats")(admin.stats)
+app.add_typer(admin.db_app, name="db")
+app.add_typer(admin.users_app, name="users")
+app.add_typer(admin.people_app, name="people")
+
+
+def run() -> None:
+    """Entry point of the console script."""
+    app()
