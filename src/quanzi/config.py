@@ -15,6 +15,8 @@ class Settings(BaseSettings):
     database_url: str = "sqlite:///quanzi.db"
     # Secret that signs console session cookies; set it in production.
     secret_key: str = "quanzi-dev-secret-change-me"
+    # Send the session cookie only over HTTPS; turn on behind a TLS proxy.
+    cookie_secure: bool = False
     # Days are cut in the operators' local time, China Standard Time by default.
     timezone: str = "Asia/Shanghai"
     ingest_batch_size: int = 2000

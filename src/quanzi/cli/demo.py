@@ -75,8 +75,8 @@ def demo(
     from quanzi.services.operators import ensure_demo_operator
     from quanzi.sim import SimConfig, simulate
 
-    if days < 1 or people < 50:
-        raise InvalidInput("--days 至少为 1，--people 至少为 50")
+    if days < 1 or people < 100:
+        raise InvalidInput("--days 至少为 1，--people 至少为 100")
     engine = open_database(db)
     config = SimConfig(seed=seed, days=days, people=people)
     report = ingest_objects(engine, _simulate_with_progress(simulate(config), days))

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterator
 from contextlib import contextmanager
 from functools import lru_cache
@@ -32,15 +33,22 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     cursor.close()
 
 
+def dump_json(value: Any) -> str:
+    """Serialise JSON columns compactly, keeping Chinese as itself rather than \\u escapes."""
+    return json.dumps(value, ensure_ascii=False, separators=(",", ":"))
+
+
 @lru_cache(maxsize=8)
 def get_engine(url: str | None = None) -> Engine:
     """Return the shared engine for `url` (default: QUANZI_DATABASE_URL)."""
     url = normalise_url(url or get_settings().database_url)
     if url.startswith("sqlite"):
-        engine = create_engine(url, connect_args={"check_same_thread": False})
+        engine = create_engine(
+            url, connect_args={"check_same_thread": False}, json_serializer=dump_json
+        )
         event.listen(engine, "connect", _sqlite_pragmas)
     else:
-        engine = create_engine(url, pool_pre_ping=True)
+        engine = create_engine(url, pool_pre_ping=True, json_serializer=dump_json)
     return engine
 
 
