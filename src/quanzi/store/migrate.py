@@ -21,7 +21,7 @@ def alembic_config(engine: Engine) -> Config:
     return config
 
 
-def upgrade(engine: Engine, revision: str = "head") -> None:
+def upgrade(engine: Engine, revision: str = "heads") -> None:
     """Bring the database schema up to `revision`."""
     config = alembic_config(engine)
     with engine.begin() as connection:
@@ -29,15 +29,21 @@ def upgrade(engine: Engine, revision: str = "head") -> None:
         command.upgrade(config, revision)
 
 
+def _label(revisions: tuple[str, ...] | list[str]) -> str | None:
+    # Areas add migrations on their own branches from 0001, so the schema can have
+    # several heads at once; they are named together as "0002+0003".
+    return "+".join(sorted(revisions)) or None
+
+
 def current_revision(engine: Engine) -> str | None:
-    """Return the schema revision the database is at, or None when empty."""
+    """Return the schema revision(s) the database is at, or None when empty."""
     with engine.connect() as connection:
-        return MigrationContext.configure(connection).get_current_revision()
+        return _label(MigrationContext.configure(connection).get_current_heads())
 
 
 def head_revision(engine: Engine) -> str | None:
-    """Return the newest revision the code knows."""
-    return ScriptDirectory.from_config(alembic_config(engine)).get_current_head()
+    """Return the newest revision(s) the code knows."""
+    return _label(ScriptDirectory.from_config(alembic_config(engine)).get_heads())
 
 
 def is_current(engine: Engine) -> bool:
