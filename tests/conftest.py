@@ -57,3 +57,12 @@ def _isolated_settings(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Itera
     get_settings.cache_clear()
     yield
     get_settings.cache_clear()
+
+
+@pytest.fixture
+def live_server(db_url: str) -> Iterator[str]:
+    """The app under uvicorn in a background thread on a free localhost port."""
+    from tests.browser import live_server_at
+
+    with live_server_at(db_url) as url:
+        yield url

@@ -2,50 +2,22 @@
 
 from __future__ import annotations
 
-import os
 import random
 import re
-import socket
-import threading
-import time
-from collections.abc import Iterator
 from datetime import datetime, timedelta, timezone
-from pathlib import Path
 from typing import Any
 
 import pytest
-import uvicorn
 from sqlalchemy import Engine
+from tests.browser import ARTIFACTS, CANVAS_INK, CHROMIUM, CHROMIUM_ARGS, require_browser
 
 from quanzi.analytics.overview import build_overview
 from quanzi.services.ingest import ingest_objects
 from quanzi.services.operators import add_operator
-from quanzi.web.app import create_app
 
 pytestmark = pytest.mark.browser
 
-CHROMIUM = Path("/usr/bin/chromium")
-CHROMIUM_ARGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
-ARTIFACTS = Path(__file__).parents[2] / "test-artifacts"
 CST = timezone(timedelta(hours=8))
-
-
-def require_browser() -> None:
-    """Skip without Chromium, unless CI says the browser test must run."""
-    if CHROMIUM.exists():
-        return
-    if os.environ.get("QUANZI_REQUIRE_BROWSER") == "1":
-        pytest.fail(f"{CHROMIUM} is missing and QUANZI_REQUIRE_BROWSER=1")
-    pytest.skip(f"{CHROMIUM} is not installed")
 
 
 def fixture_events(seed: int = 1, days: int = 30, people: int = 150) -> list[dict[str, Any]]:
@@ -90,38 +62,6 @@ def sample_events() -> list[dict[str, Any]]:
     except ImportError:
         return fixture_events()
     return list(simulate(SimConfig(seed=1, days=30, people=300)))
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
-@pytest.fixture
-def live_server(db_url: str) -> Iterator[str]:
-    """The app under uvicorn in a background thread on a free localhost port."""
-    port = free_port()
-    config = uvicorn.Config(create_app(db_url), host="127.0.0.1", port=port, log_level="warning")
-    server = uvicorn.Server(config)
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 15
-    while not server.started:
-        assert thread.is_alive() and time.monotonic() < deadline, "uvicorn did not start"
-        time.sleep(0.05)
-    yield f"http://127.0.0.1:{port}"
-    server.should_exit = True
-    thread.join(timeout=10)
-
-
-CANVAS_INK = """(selector) => {
-  const canvas = document.querySelector(selector);
-  const data = canvas.getContext('2d').getImageData(0, 0, canvas.width, canvas.height).data;
-  let inked = 0;
-  for (let i = 3; i < data.length; i += 4) if (data[i] !== 0) inked++;
-  return inked;
-}"""
 
 
 def test_login_and_overview_in_chromium(db_url: str, engine: Engine, live_server: str) -> None:
