@@ -5,6 +5,7 @@ from __future__ import annotations
 import typer
 
 from quanzi.cli import admin, demo, ingest
+from quanzi.cli.jielong import jielong_app
 
 app = typer.Typer(
     name="quanzi",
@@ -20,6 +21,7 @@ app.command("stats")(admin.stats)
 app.add_typer(admin.db_app, name="db")
 app.add_typer(admin.users_app, name="users")
 app.add_typer(admin.people_app, name="people")
+app.add_typer(jielong_app, name="jielong")
 
 
 def run() -> None:
