@@ -5,6 +5,7 @@ from __future__ import annotations
 import typer
 
 from quanzi.cli import admin, demo, ingest
+from quanzi.cli.groupbuy import groupbuy_app
 from quanzi.cli.jielong import jielong_app
 
 app = typer.Typer(
@@ -22,6 +23,7 @@ app.add_typer(admin.db_app, name="db")
 app.add_typer(admin.users_app, name="users")
 app.add_typer(admin.people_app, name="people")
 app.add_typer(jielong_app, name="jielong")
+app.add_typer(groupbuy_app, name="groupbuy")
 
 
 def run() -> None:

@@ -289,3 +289,6 @@ class AuditLog(Base):
 def table(model: type[Base]) -> Table:
     """Return a model's Core table, for executemany inserts that skip the ORM's per-row work."""
     return cast(Table, model.__table__)
+
+
+from quanzi.store import models_router as models_router  # noqa: E402,F401
