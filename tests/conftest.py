@@ -7,10 +7,15 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from hypothesis import settings
 from sqlalchemy import Engine, create_engine, text
 
 from quanzi.store import migrate
 from quanzi.store.db import get_engine, normalise_url
+
+# Tests never assert on time: no per-example deadline, even on a loaded CI machine.
+settings.register_profile("quanzi", deadline=None)
+settings.load_profile("quanzi")
 
 POSTGRES_URL = os.environ.get("QUANZI_TEST_POSTGRES_URL")
 BACKENDS = ["sqlite"] + (["postgresql"] if POSTGRES_URL else [])

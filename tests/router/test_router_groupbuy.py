@@ -91,8 +91,9 @@ def test_capture_follows_the_thread_with_stock(engine: Engine) -> None:
 
 def test_orders_marks_exports_and_closing(engine: Engine, tmp_path: Path) -> None:
     ingest_objects(engine, world())
+    deadline = T0 + timedelta(hours=13)
     groupbuy.open_drop(engine, community="tuan-nanshan", item="beef", title=TITLE, price=68,
-                       unit="斤", deadline=T0 + timedelta(hours=13), opened_at=T0, key="b")  # fmt: skip
+                       unit="斤", deadline=deadline, opened_at=T0, key="b")  # fmt: skip
     groupbuy.capture(engine, "b")
     line = groupbuy.add_order(engine, "b", name="电话订", qty=2, note="送货上门")
     assert line.amount == 136.0 and line.source == "api"

@@ -36,7 +36,8 @@ class PickupRow:
 
 
 def drops(engine: Engine, community: str | None = None) -> list[dict[str, Any]]:
-    """List drops with their line count, quantity and amount."""
+    """List drops with their line count, quantity and amount (times in local time)."""
+    zone = ZoneInfo(get_settings().timezone)
     with reading(engine) as session:
         totals = (
             select(
@@ -67,8 +68,8 @@ def drops(engine: Engine, community: str | None = None) -> list[dict[str, Any]]:
                 "unit": drop.unit,
                 "stock": drop.stock,
                 "status": drop.status,
-                "opened_at": drop.opened_at.isoformat(),
-                "deadline": drop.deadline.isoformat() if drop.deadline else None,
+                "opened_at": drop.opened_at.astimezone(zone).isoformat(),
+                "deadline": drop.deadline.astimezone(zone).isoformat() if drop.deadline else None,
                 "lines": lines or 0,
                 "qty": float(qty or 0),
                 "amount": float(amount or 0),

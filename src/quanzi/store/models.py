@@ -291,4 +291,4 @@ def table(model: type[Base]) -> Table:
     return cast(Table, model.__table__)
 
 
-from quanzi.store import models_router as models_router  # noqa: E402,F401
+from quanzi.store import models_router as models_router  # noqa: E402

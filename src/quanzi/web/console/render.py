@@ -34,7 +34,7 @@ NAV = (
     NavItem("ladder", "付费阶梯", "阶梯升级 · 付费来源"),
     NavItem("retention", "留存", "关系阶段 · 五脏 · 日报"),
     NavItem("fission", "裂变与影响力", "邀请树 · 触达 · 超级用户"),
-    NavItem("groupbuy", "团购接龙", "团长 · 接龙 · 订单"),
+    NavItem("groupbuy", "团购接龙", "团长 · 接龙 · 订单", "/groupbuy"),
     NavItem("carriers", "载体与导入", "机器人 · 聊天记录导入"),
 )
 
