@@ -60,6 +60,22 @@ def _simulate_with_progress(events: Iterator[dict[str, Any]], days: int) -> Iter
         progress.update(task, completed=days)
 
 
+def prepare_demo(engine: Engine) -> None:
+    """Do what the brand's operators would have done: ladder extras, drops from 接龙."""
+    from quanzi.services import groupbuy
+    from quanzi.services.ladder_demo import seed_demo
+    from quanzi.sim.cast import GROUP_BUYS
+
+    seed_demo(engine)
+    opened = 0
+    for community in GROUP_BUYS:
+        for key in groupbuy.detect_drops(engine, community, actor="demo"):
+            groupbuy.capture(engine, key, actor="demo")
+            opened += 1
+    closed = groupbuy.close_due(engine, actor="demo")
+    console.print(f"团购：从团长的接龙识别开团 {opened} 个，已截单 {len(closed)} 个")
+
+
 @guarded
 def demo(
     db: DbOption = None,
@@ -84,6 +100,7 @@ def demo(
     from quanzi.analytics.stats import database_stats
 
     print_stats(database_stats(engine))
+    prepare_demo(engine)
     if no_serve:
         return
     password = secrets.token_urlsafe(9)

@@ -7,6 +7,7 @@ import typer
 from quanzi.cli import admin, demo, ingest
 from quanzi.cli.groupbuy import groupbuy_app
 from quanzi.cli.jielong import jielong_app
+from quanzi.cli.ladder import ladder_app
 
 app = typer.Typer(
     name="quanzi",
@@ -24,6 +25,7 @@ app.add_typer(admin.users_app, name="users")
 app.add_typer(admin.people_app, name="people")
 app.add_typer(jielong_app, name="jielong")
 app.add_typer(groupbuy_app, name="groupbuy")
+app.add_typer(ladder_app, name="ladder")
 
 
 def run() -> None:
