@@ -13,7 +13,7 @@ from sqlalchemy import Engine, func, select
 from quanzi.config import get_settings
 from quanzi.store import models as m
 from quanzi.store.db import reading
-from quanzi.store.models_router import Drop, DropLine
+from quanzi.store.models_router import Drop, DropLine, Notice
 
 REPEAT_WINDOWS = (30, 60, 90)
 
@@ -121,7 +121,8 @@ def gmv_report(engine: Engine) -> dict[str, Any]:
                 m.Order.amount,
                 m.Order.item,
                 m.Community.key,
-                m.Person.name,
+                # A leader shows by display name, or by key when no name is known.
+                func.coalesce(m.Person.name, m.Person.key),
             )
             .join(m.Community, m.Community.id == m.Order.community_id)
             .outerjoin(m.Person, m.Person.id == m.Order.leader_id)
@@ -131,6 +132,10 @@ def gmv_report(engine: Engine) -> dict[str, Any]:
         orders = session.execute(query).all()
         # "Now" is the newest event, so a replayed history reads as it did at the time.
         end = session.scalar(select(func.max(m.Event.ts)))
+        rates = {
+            key: float((rules or {}).get("commission_rate", 0.0))
+            for key, rules in session.execute(select(m.Community.key, m.Community.rules))
+        }
         members = dict(
             session.execute(
                 select(m.Community.key, func.count())
@@ -142,6 +147,7 @@ def gmv_report(engine: Engine) -> dict[str, Any]:
     by: dict[str, dict[str, list[float]]] = {
         k: defaultdict(lambda: [0.0, 0]) for k in ("group", "leader", "product", "day")
     }
+    commission: dict[str, float] = defaultdict(float)
     first_order: dict[int, datetime] = {}
     second_gap: dict[int, timedelta] = {}
     for person_id, ts, amount, item, group, leader in orders:
@@ -154,6 +160,7 @@ def gmv_report(engine: Engine) -> dict[str, Any]:
         ):
             by[name][key][0] += amount
             by[name][key][1] += 1
+        commission[leader or "（无团长）"] += amount * rates.get(group, 0.0)
         if person_id is None:
             continue
         if person_id not in first_order:
@@ -175,7 +182,10 @@ def gmv_report(engine: Engine) -> dict[str, Any]:
         "first_time_buyers": len(first_order) - len(second_gap),
         "repeat_rate": repeat,
         "by_group": _rows(per_group, members),
-        "by_leader": _rows(by["leader"]),
+        "by_leader": [
+            {**row, "commission": round(commission[str(row["key"])], 2)}
+            for row in _rows(by["leader"])
+        ],
         "by_product": _rows(by["product"]),
         "by_day": sorted(_rows(by["day"]), key=lambda r: str(r["key"])),
     }
@@ -190,3 +200,18 @@ def _rows(table: dict[str, list[float]], members: dict[str, int] | None = None) 
             row["orders_per_member"] = round(count / size, 3) if size else None
         rows.append(row)
     return rows
+
+
+def pending_notices(engine: Engine) -> list[dict[str, Any]]:
+    """Notices waiting to be posted, oldest first."""
+    with reading(engine) as session:
+        query = (
+            select(Notice.id, m.Community.key, Notice.kind, Notice.text, Notice.created_at)
+            .join(m.Community, m.Community.id == Notice.community_id)
+            .where(Notice.status == "pending")
+            .order_by(Notice.created_at, Notice.id)
+        )
+        return [
+            {"id": i, "community": c, "kind": k, "text": t, "created_at": at.isoformat()}
+            for i, c, k, t, at in session.execute(query)
+        ]

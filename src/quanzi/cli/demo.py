@@ -101,6 +101,10 @@ def demo(
 
     print_stats(database_stats(engine))
     prepare_demo(engine)
+    from quanzi.services.retain_stages import recompute_stages
+
+    staged = recompute_stages(engine)  # stages are derived state, recomputed after the ingest
+    console.print(f"关系阶段：已为 {staged.people} 人重新计算（{staged.changes} 次阶段变化）")
     if no_serve:
         return
     password = secrets.token_urlsafe(9)

@@ -209,3 +209,47 @@ def close_due_command(db: DbOption = None) -> None:
     closed = close_due(open_database(db))
     shown = "、".join(closed[:10]) + ("……" if len(closed) > 10 else "")
     console.print(f"已截单 {len(closed)} 个：{shown}" if closed else "没有到期的团购")
+
+
+@groupbuy_app.command("arrived")
+@guarded
+def arrived_command(
+    item: Annotated[str, typer.Option(help="到货的商品标识")],
+    text: Annotated[str | None, typer.Option(help="通知内容（默认自动生成）")] = None,
+    db: DbOption = None,
+) -> None:
+    """给买过或开团过这个商品的群发“到货了”通知（由机器人发送，微信群可手动转发）。"""
+    from quanzi.services.groupbuy_notices import announce_arrival
+
+    groups = announce_arrival(open_database(db), item, text=text)
+    console.print(f"已为 {len(groups)} 个群排队到货通知：{'、'.join(groups)}")
+
+
+@groupbuy_app.command("notices")
+@guarded
+def notices_command(as_json: JsonOption = False, db: DbOption = None) -> None:
+    """列出等待发送的群通知。"""
+    from quanzi.analytics.groupbuy import pending_notices
+
+    rows = pending_notices(open_database(db))
+    if as_json:
+        _emit(rows)
+        return
+    for row in rows:
+        console.print(f"#{row['id']} [{row['community']}] {row['text']}")
+    if not rows:
+        console.print("没有待发送的通知")
+
+
+@groupbuy_app.command("commission")
+@guarded
+def commission_command(
+    community: Annotated[str, typer.Option(help="团购群标识")],
+    rate: Annotated[float, typer.Option(help="团长佣金比例，0.1 即 10%")],
+    db: DbOption = None,
+) -> None:
+    """设置团长佣金比例（按该群已付款订单金额计）。"""
+    from quanzi.services.groupbuy_notices import set_commission
+
+    set_commission(open_database(db), community, rate)
+    console.print(f"{community} 的团长佣金比例设为 {rate:.0%}")

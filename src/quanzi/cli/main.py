@@ -8,6 +8,7 @@ from quanzi.cli import admin, demo, ingest
 from quanzi.cli.groupbuy import groupbuy_app
 from quanzi.cli.jielong import jielong_app
 from quanzi.cli.ladder import ladder_app
+from quanzi.cli.retain import register as register_retain
 
 app = typer.Typer(
     name="quanzi",
@@ -26,6 +27,7 @@ app.add_typer(admin.people_app, name="people")
 app.add_typer(jielong_app, name="jielong")
 app.add_typer(groupbuy_app, name="groupbuy")
 app.add_typer(ladder_app, name="ladder")
+register_retain(app)
 
 
 def run() -> None:

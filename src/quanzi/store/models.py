@@ -292,4 +292,5 @@ def table(model: type[Base]) -> Table:
 
 
 from quanzi.store import models_ladder as models_ladder  # noqa: E402
+from quanzi.store import models_retain as models_retain  # noqa: E402
 from quanzi.store import models_router as models_router  # noqa: E402

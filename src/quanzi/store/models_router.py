@@ -62,3 +62,18 @@ class DropLine(Base):
     picked_up: Mapped[bool] = mapped_column(Boolean, default=False)
     raw: Mapped[str | None] = mapped_column(Text)
     updated_at: Mapped[datetime]
+
+
+class Notice(Base):
+    """A message waiting to be posted in a group by the bot (or by hand on WeChat)."""
+
+    __tablename__ = "notice"
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    community_id: Mapped[int] = mapped_column(ForeignKey("community.id"), index=True)
+    kind: Mapped[str] = mapped_column(String(30))  # arrival / …
+    text: Mapped[str] = mapped_column(Text)
+    status: Mapped[str] = mapped_column(String(20), default="pending")  # pending / sent
+    created_at: Mapped[datetime]
+    sent_at: Mapped[datetime | None]
+    created_by: Mapped[str] = mapped_column(String(100))

@@ -22,6 +22,7 @@ from quanzi.web.api.routes import router as api_router
 from quanzi.web.console.groupbuy import router as groupbuy_console_router
 from quanzi.web.console.ladder import router as ladder_console_router
 from quanzi.web.console.render import STATIC_DIR
+from quanzi.web.console.retain import router as retain_console_router
 from quanzi.web.console.routes import router as console_router
 
 log = logging.getLogger("quanzi.web")
@@ -78,6 +79,7 @@ def create_app(database_url: str | None = None) -> FastAPI:
     app.include_router(console_router)
     app.include_router(groupbuy_console_router)
     app.include_router(ladder_console_router)
+    app.include_router(retain_console_router)
     app.add_api_route("/api/docs", _docs, include_in_schema=False, response_class=HTMLResponse)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
     app.add_middleware(

@@ -1,0 +1,189 @@
+"""Churn: at-risk cohorts, paid members not renewing, retention by join week and by source.
+
+At risk (Common Room's "recently inactive", Orbit's "drifting away"): once active on at
+least `min_active_days` days, now silent for `silent_from`–`silent_to` days, still a member.
+Retention is Amplitude's N-week retention: the share of a cohort active in week N after
+joining (week 0 is the joining week, counted from the join itself).
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy import Engine, select
+from sqlalchemy.orm import Session
+
+from quanzi.analytics.retain_common import as_of, community, memo, zone
+from quanzi.domain import vocab
+from quanzi.store import models as m
+from quanzi.store.db import reading
+
+ACTIVE_KINDS = ("message", "attend", "purchase")
+WEEKS = 12
+
+
+@dataclass(frozen=True)
+class ChurnRules:
+    """Windows of the at-risk cohorts (defaults from Common Room and Discourse)."""
+
+    min_active_days: int = 5
+    silent_from: int = 7
+    silent_to: int = 28
+    term_days: int = 365  # a paid rung lasts a year, then needs renewing
+    expiring_days: int = 30
+
+
+def _activity(session: Session, cid: int | None) -> dict[int, list[datetime]]:
+    return memo(session, ("activity", cid), lambda: _load_activity(session, cid))
+
+
+def _load_activity(session: Session, cid: int | None) -> dict[int, list[datetime]]:
+    query = select(m.Event.person_id, m.Event.ts).where(
+        m.Event.kind.in_(ACTIVE_KINDS), m.Event.person_id.is_not(None)
+    )
+    if cid is not None:
+        query = query.where(m.Event.community_id == cid)
+    times: dict[int, list[datetime]] = defaultdict(list)
+    for pid, ts in session.execute(query.execution_options(yield_per=5000)):
+        if pid is not None:
+            times[pid].append(ts)
+    return times
+
+
+def _members(session: Session, cid: int | None) -> set[int]:
+    query = select(m.Membership.person_id).where(m.Membership.status == "active")
+    if cid is not None:
+        query = query.where(m.Membership.community_id == cid)
+    return set(session.scalars(query))
+
+
+def _people(session: Session, ids: set[int]) -> dict[int, m.Person]:
+    rows: dict[int, m.Person] = {}
+    ordered = sorted(ids)
+    for start in range(0, len(ordered), 500):
+        chunk = ordered[start : start + 500]
+        rows.update(
+            {p.id: p for p in session.scalars(select(m.Person).where(m.Person.id.in_(chunk)))}
+        )
+    return rows
+
+
+def churn_report(
+    engine: Engine, community_key: str | None = None, rules: ChurnRules | None = None
+) -> dict[str, Any]:
+    """Return the at-risk members and the paid members not renewing."""
+    rules = rules or ChurnRules()
+    tz = zone()
+    with reading(engine) as session:
+        now = as_of(session)
+        cid = community(session, community_key).id if community_key else None
+        members = _members(session, cid)
+        at_risk: list[tuple[int, datetime, int]] = []
+        for pid, times in _activity(session, cid).items():
+            if pid not in members:
+                continue
+            last = max(times)
+            silent = (now - last).days
+            days = len({t.astimezone(tz).date() for t in times})
+            if days >= rules.min_active_days and rules.silent_from <= silent <= rules.silent_to:
+                at_risk.append((pid, last, days))
+        tiers = select(m.Order.person_id, m.Order.item, m.Order.ts).where(
+            m.Order.item.like("tier:%"), m.Order.status == "paid", m.Order.person_id.is_not(None)
+        )
+        latest: dict[tuple[int, str], datetime] = {}
+        for buyer, item, ts in session.execute(tiers):
+            if buyer is None:
+                continue
+            if community_key is None or item == f"tier:{community_key}":
+                latest[(buyer, item)] = max(ts, latest.get((buyer, item), ts))
+        renewals = []
+        for (pid, item), paid in latest.items():
+            ends = paid + timedelta(days=rules.term_days)
+            if ends < now:
+                renewals.append((pid, item, paid, ends, "lapsed"))
+            elif ends - now <= timedelta(days=rules.expiring_days):
+                renewals.append((pid, item, paid, ends, "expiring"))
+        people = _people(session, {p for p, _, _ in at_risk} | {r[0] for r in renewals})
+
+    def who(pid: int) -> dict[str, Any]:
+        person = people[pid]
+        return {"person": person.key, "name": person.name or person.key, "stage": person.stage}
+
+    return {
+        "as_of": now.astimezone(tz).isoformat(),
+        "rules": rules.__dict__,
+        "at_risk": [
+            {
+                **who(pid),
+                "last_active": last.astimezone(tz).isoformat(),
+                "days_silent": (now - last).days,
+                "active_days": days,
+            }
+            for pid, last, days in sorted(at_risk, key=lambda x: (x[1], x[0]))
+        ],
+        "not_renewing": [
+            {
+                **who(pid),
+                "tier": item[5:],
+                "paid_at": paid.astimezone(tz).isoformat(),
+                "ends": ends.astimezone(tz).isoformat(),
+                "status": status,
+            }
+            for pid, item, paid, ends, status in sorted(renewals, key=lambda x: x[3])
+        ],
+    }
+
+
+def cohorts(engine: Engine, community_key: str | None = None, by: str = "week") -> list[dict]:
+    """Return N-week retention per join-week cohort (`by="week"`) or per source."""
+    tz = zone()
+    with reading(engine) as session:
+        now = as_of(session)
+        cid = community(session, community_key).id if community_key else None
+        joins = select(m.Membership.person_id, m.Membership.joined_at, m.Membership.source)
+        if cid is not None:
+            joins = joins.where(m.Membership.community_id == cid)
+        first: dict[int, tuple[datetime, str | None]] = {}
+        for pid, joined, source in session.execute(joins):
+            if pid not in first or joined < first[pid][0]:
+                first[pid] = (joined, source)
+        activity = _activity(session, cid)
+        members = _members(session, cid)
+    groups: dict[str, list[int]] = defaultdict(list)
+    for pid, (joined, source) in first.items():
+        if by == "source":
+            key = source or "other"
+        else:
+            local = joined.astimezone(tz).date()
+            key = (local - timedelta(days=local.weekday())).isoformat()
+        groups[key].append(pid)
+    out = []
+    for key in sorted(groups):
+        pids = groups[key]
+        weeks = min(WEEKS, int((now - min(first[p][0] for p in pids)).days // 7))
+        active = [0] * (weeks + 1)
+        eligible = [0] * (weeks + 1)
+        for pid in pids:
+            start = first[pid][0]
+            # Only finished weeks count (week 0 always does), or the last one looks like a drop.
+            reached = max(0, int((now - start).days // 7) - 1)
+            for week in range(min(weeks, reached) + 1):
+                eligible[week] += 1
+            hit = {int((t - start).days // 7) for t in activity.get(pid, []) if t >= start}
+            for week in hit:
+                if week <= min(weeks, reached):
+                    active[week] += 1
+        row: dict[str, Any] = {
+            "cohort": key,
+            "size": len(pids),
+            # Week N counts only the people who have been members for N weeks by now.
+            "retention": [round(a / n, 4) for a, n in zip(active, eligible, strict=True) if n],
+            "still_members": round(sum(1 for p in pids if p in members) / len(pids), 4),
+        }
+        if by == "source":
+            row["label"] = vocab.SOURCES.get(key, key)
+        out.append(row)
+    return out

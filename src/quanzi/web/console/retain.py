@@ -1,0 +1,162 @@
+"""Console pages of retention: stages and flows, health, calendar, daily report, response
+times, churn and cohorts, and a person's 360° page."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends, Request
+from sqlalchemy import select
+from starlette.responses import Response
+
+from quanzi.analytics import retain_churn, retain_questions
+from quanzi.analytics.retain_calendar import calendar
+from quanzi.analytics.retain_common import as_of, zone
+from quanzi.analytics.retain_common import community as find_community
+from quanzi.analytics.retain_health import health_report
+from quanzi.analytics.retain_person import person_view
+from quanzi.analytics.retain_report import daily_report
+from quanzi.analytics.retain_stages import entries, stage_history, stage_summary
+from quanzi.domain import vocab
+from quanzi.domain.retain_organs import FIVE
+from quanzi.domain.retain_organs import LABELS as ORGAN_LABELS
+from quanzi.domain.retain_stages import LABELS, STAGES
+from quanzi.errors import InvalidInput
+from quanzi.store import models as m
+from quanzi.store.db import reading
+from quanzi.web.auth import CurrentOperator, csrf_token, engine_of, require_role
+from quanzi.web.console.render import page
+
+router = APIRouter(include_in_schema=False)
+Viewer = Annotated[CurrentOperator, Depends(require_role())]
+TABS = (
+    ("stages", "关系阶段", "/retain"),
+    ("health", "社群健康", "/retain/health"),
+    ("calendar", "运营日历", "/retain/calendar"),
+    ("report", "社群日报", "/retain/report"),
+    ("questions", "响应时间", "/retain/questions"),
+    ("churn", "流失与留存", "/retain/churn"),
+)
+
+
+def _context(request: Request, operator: CurrentOperator, tab: str, **extra: Any) -> dict:
+    return {
+        "operator": operator,
+        "csrf_token": csrf_token(request),
+        "active": "retention",
+        "tabs": TABS,
+        "tab": tab,
+        "stage_labels": LABELS,
+        "organ_labels": ORGAN_LABELS,
+        **extra,
+    }
+
+
+def _communities(request: Request) -> tuple[list[tuple[str, str]], date]:
+    """Return (key, name) of every community, and the local day of the newest event."""
+    with reading(engine_of(request)) as session:
+        query = select(m.Community.key, m.Community.name).order_by(m.Community.key)
+        rows = session.execute(query).all()
+        today = as_of(session).astimezone(zone()).date()
+    return [(key, name or key) for key, name in rows], today
+
+
+def _day(value: str | None, default: date) -> date:
+    if not value:
+        return default
+    try:
+        return date.fromisoformat(value)
+    except ValueError:
+        raise InvalidInput(f"日期应为 YYYY-MM-DD 格式，实际是 {value!r}") from None
+
+
+@router.get("/retain")
+def stages_page(request: Request, operator: Viewer) -> Response:
+    """Stage counts, a Sankey of the flows between stages, and counts over time."""
+    engine = engine_of(request)
+    summary = stage_summary(engine)
+    chart = {
+        "labels": LABELS,
+        "stages": list(STAGES),
+        "flows": summary["flows"],
+        "entries": entries(engine),
+        "history": stage_history(engine),
+    }
+    context = _context(request, operator, "stages", summary=summary, chart=chart)
+    return page(request, "retain_stages.html", context)
+
+
+@router.get("/retain/health")
+def health_page(request: Request, operator: Viewer) -> Response:
+    """Each community's organs and health score, the weakest first."""
+    rows = sorted(health_report(engine_of(request)), key=lambda r: (r["score"], r["community"]))
+    purposes = vocab.PURPOSES
+    context = _context(request, operator, "health", rows=rows, five=FIVE, purposes=purposes)
+    return page(request, "retain_health.html", context)
+
+
+@router.get("/retain/calendar")
+def calendar_page(request: Request, operator: Viewer, community: str | None = None) -> Response:
+    """The SOP calendar of the last week: done, due, overdue and upcoming organ work."""
+    choices, _ = _communities(request)
+    key = community or (choices[0][0] if choices else None)
+    rows = calendar(engine_of(request), key, days=7) if key else []
+    context = _context(request, operator, "calendar", rows=rows, choices=choices, chosen=key)
+    return page(request, "retain_calendar.html", context)
+
+
+@router.get("/retain/report")
+def report_page(
+    request: Request, operator: Viewer, community: str | None = None, day: str | None = None
+) -> Response:
+    """The daily report of a community: figures and the text to post in the group."""
+    choices, today = _communities(request)
+    key = community or (choices[0][0] if choices else None)
+    chosen = _day(day, today)
+    report = daily_report(engine_of(request), key, chosen) if key else None
+    context = _context(
+        request, operator, "report", report=report, choices=choices, chosen=key, day=chosen
+    )
+    return page(request, "retain_report.html", context)
+
+
+@router.get("/retain/questions")
+def questions_page(request: Request, operator: Viewer, community: str | None = None) -> Response:
+    """Response times per community, and the unanswered questions of one."""
+    engine = engine_of(request)
+    summaries = retain_questions.question_summary(engine)
+    choices, _ = _communities(request)
+    key = community or (summaries[0]["community"] if summaries else None)
+    waiting: list[Any] = []
+    if key:
+        with reading(engine) as session:
+            found, _ = retain_questions.questions_of(session, find_community(session, key))
+        waiting = retain_questions.unanswered(found, 30)
+    context = _context(
+        request, operator, "questions", summaries=summaries, waiting=waiting, chosen=key,
+        choices=choices, tz=zone(),
+    )  # fmt: skip
+    return page(request, "retain_questions.html", context)
+
+
+@router.get("/retain/churn")
+def churn_page(request: Request, operator: Viewer) -> Response:
+    """Members at risk of leaving, paid members not renewing, and retention cohorts."""
+    engine = engine_of(request)
+    context = _context(
+        request,
+        operator,
+        "churn",
+        churn=retain_churn.churn_report(engine),
+        weeks=retain_churn.cohorts(engine),
+        sources=retain_churn.cohorts(engine, by="source"),
+    )
+    return page(request, "retain_churn.html", context)
+
+
+@router.get("/retain/people/{key}")
+def person_page(request: Request, operator: Viewer, key: str) -> Response:
+    """A person's 360° page: stage and why, communities, purchases, invites, timeline."""
+    view = person_view(engine_of(request), key)
+    return page(request, "retain_person.html", _context(request, operator, "", person=view))
