@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime, time
 from typing import Annotated, Any
+from urllib.parse import quote
 from zoneinfo import ZoneInfo
 
 from fastapi import APIRouter, Depends, Form, Request
@@ -56,7 +57,7 @@ def ladder_page(
     try:
         view = build_ladder(engine_of(request), ladder or None)
     except NotFound as exc:
-        context = _base(request, operator, view=None, message=exc.message)
+        context = _base(request, operator, view=None, message=exc.message, error=error)
         return page(request, "ladder_page.html", context)
     context = _base(
         request,
@@ -86,6 +87,31 @@ def ladder_benefits(
         engine_of(request), community, zip(kinds, texts, strict=False), actor=operator.username
     )
     return RedirectResponse(f"/ladder#rung-{community}", status_code=303)
+
+
+@router.post("/ladder/rungs")
+def ladder_rungs(
+    request: Request,
+    operator: Writer,
+    token: Csrf = "",
+    community: Text = "",
+    ladder: Text = "main",
+    rank: Text = "",
+    price: Text = "",
+) -> Response:
+    """Put a community on a ladder with a rank and a price."""
+    check_csrf(request, token)
+    try:
+        rank_value, price_value = int(rank), float(price)
+    except ValueError:
+        message = "档位应为整数、价格应为数字"
+        return RedirectResponse(f"/ladder?error={quote(message)}#rung-form", status_code=303)
+    try:
+        service.declare_rung(engine_of(request), community.strip(), ladder.strip(), rank_value,
+                             price_value, actor=operator.username)  # fmt: skip
+    except InvalidInput as exc:
+        return RedirectResponse(f"/ladder?error={quote(exc.message)}#rung-form", status_code=303)
+    return RedirectResponse(f"/ladder?ladder={quote(ladder.strip())}", status_code=303)
 
 
 def _plays(
