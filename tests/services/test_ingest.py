@@ -249,5 +249,7 @@ def test_activity_attendance_invite_and_join_request(engine: Engine) -> None:
         invite = session.scalars(select(m.Invite)).one()
         assert invite.campaign == "spring"
         request = session.scalars(select(m.JoinRequest)).one()
-        assert request.verdict is None and request.name == "A小美护肤"
+        # Screened at ingest (docs/filter.md): an "A" name alone is one flag, so admitted.
+        assert request.verdict == "admit" and request.name == "A小美护肤"
+        assert [r["rule"] for r in request.reasons] == ["name.a_prefix"]
     assert count(engine, m.Person) == 3

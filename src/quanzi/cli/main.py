@@ -5,6 +5,7 @@ from __future__ import annotations
 import typer
 
 from quanzi.cli import admin, demo, ingest
+from quanzi.cli.filter import moderate, screen_app
 from quanzi.cli.groupbuy import groupbuy_app
 from quanzi.cli.jielong import jielong_app
 from quanzi.cli.ladder import ladder_app
@@ -28,6 +29,8 @@ app.add_typer(jielong_app, name="jielong")
 app.add_typer(groupbuy_app, name="groupbuy")
 app.add_typer(ladder_app, name="ladder")
 register_retain(app)
+app.add_typer(screen_app, name="screen")
+app.command("moderate")(moderate)
 
 
 def run() -> None:

@@ -63,6 +63,9 @@ def store_rows(
     session: Session, projector: BatchProjector, rows: dict[str, list[dict[str, Any]]]
 ) -> None:
     """Insert the batch's join requests, orders, invites and attendances."""
+    from quanzi.services.filter_ingest import on_batch
+
+    on_batch(session, projector, rows)  # screening decides join requests before they are stored
     if rows["join_request"]:
         session.connection().execute(insert(m.table(m.JoinRequest)), rows["join_request"])
     if rows["invite"]:

@@ -30,7 +30,7 @@ class NavItem:
 # The areas of the method (DOMAIN.md); only live areas link anywhere, the rest say so.
 NAV = (
     NavItem("overview", "总览", "社群 · 成员 · 活跃", "/"),
-    NavItem("screening", "筛选", "入群审核 · 风控 · 意向分层"),
+    NavItem("screening", "筛选", "入群审核 · 风控 · 意向分层", "/filter"),
     NavItem("ladder", "付费阶梯", "阶梯升级 · 付费来源", "/ladder"),
     NavItem("retention", "留存", "关系阶段 · 五脏 · 日报", "/retain"),
     NavItem("fission", "裂变与影响力", "邀请树 · 触达 · 超级用户"),
