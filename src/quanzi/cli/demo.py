@@ -95,6 +95,12 @@ def demo(
         raise InvalidInput("--days 至少为 1，--people 至少为 100")
     engine = open_database(db)
     config = SimConfig(seed=seed, days=days, people=people)
+    from quanzi.services.screening_review import add_avatars
+    from quanzi.sim.names import STOCK_AVATARS
+
+    # What the brand's operators did first: block the stock/influencer avatars they had
+    # collected, so screening at ingest can reject accounts that use them.
+    add_avatars(engine, list(STOCK_AVATARS), "演示：运营事先收集的网红/图库头像", actor="demo")
     report = ingest_objects(engine, _simulate_with_progress(simulate(config), days))
     print_report(report, as_json=False)
     from quanzi.analytics.stats import database_stats
