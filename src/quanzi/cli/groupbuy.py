@@ -253,3 +253,20 @@ def commission_command(
 
     set_commission(open_database(db), community, rate)
     console.print(f"{community} 的团长佣金比例设为 {rate:.0%}")
+
+
+@groupbuy_app.command("order")
+@guarded
+def order_command(
+    drop: DropOption,
+    name: Annotated[str, typer.Option(help="取货单上的名字")],
+    qty: Annotated[float, typer.Option(help="数量")] = 1,
+    note: Annotated[str, typer.Option(help="备注")] = "",
+    db: DbOption = None,
+) -> None:
+    """手工下单（电话、私聊等接龙之外的订单）。"""
+    from quanzi.services.groupbuy import add_order
+
+    line = add_order(open_database(db), drop, name=name, qty=qty, note=note, source="manual")
+    warn = "（[red]超出库存[/]）" if line.over_stock else ""
+    console.print(f"已加入取货单：{line.name} {line.qty:g}，¥{line.amount:.2f}{warn}")

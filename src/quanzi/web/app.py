@@ -18,6 +18,7 @@ from quanzi.store import migrate
 from quanzi.store.db import get_engine
 from quanzi.web import errors
 from quanzi.web.api.filter import router as filter_api_router
+from quanzi.web.api.groupbuy import router as groupbuy_api_router
 from quanzi.web.api.routes import install_openapi
 from quanzi.web.api.routes import router as api_router
 from quanzi.web.console.filter import router as filter_console_router
@@ -78,6 +79,7 @@ def create_app(database_url: str | None = None) -> FastAPI:
     errors.install(app)
     app.include_router(api_router)
     app.include_router(filter_api_router)
+    app.include_router(groupbuy_api_router)
     install_openapi(app)
     app.include_router(console_router)
     app.include_router(filter_console_router)

@@ -13,7 +13,7 @@ from starlette.responses import FileResponse, RedirectResponse, Response
 
 from quanzi.analytics.groupbuy import drops, gmv_report, pickup_list
 from quanzi.analytics.groupbuy_export import FORMATS, write_pickup_list
-from quanzi.errors import NotFound
+from quanzi.errors import InvalidInput, NotFound
 from quanzi.services import groupbuy
 from quanzi.web.auth import (
     WRITERS,
@@ -94,6 +94,29 @@ def capture(request: Request, operator: Writer, key: str, token: CsrfField = "")
     check_csrf(request, token)
     groupbuy.capture(engine_of(request), key, actor=operator.username)
     return RedirectResponse(f"/groupbuy/{quote(key)}", status_code=303)
+
+
+@router.post("/{key}/orders")
+def add_order(
+    request: Request,
+    operator: Writer,
+    key: str,
+    name: Annotated[str, Form()] = "",
+    qty: Annotated[str, Form()] = "1",
+    note: Annotated[str, Form()] = "",
+    token: CsrfField = "",
+) -> Response:
+    """Add an order by hand (a phone call, a private chat) to the pickup list."""
+    check_csrf(request, token)
+    try:
+        amount = float(qty)
+    except ValueError:
+        raise InvalidInput(f"数量应为数字，而不是 {qty!r}") from None
+    if not name.strip():
+        raise InvalidInput("请填写取货单上的名字")
+    groupbuy.add_order(engine_of(request), key, name=name.strip(), qty=amount, note=note.strip(),
+                       source="manual", actor=operator.username)  # fmt: skip
+    return RedirectResponse(f"/groupbuy/{quote(key)}#pickup", status_code=303)
 
 
 @router.post("/{key}/lines/{line_id}")
