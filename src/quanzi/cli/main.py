@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import typer
 
-from quanzi.cli import admin, demo, ingest
+from quanzi.cli import admin, carriers, demo, ingest
+from quanzi.cli.attract import register as register_attract
+from quanzi.cli.bot import bot
 from quanzi.cli.filter import moderate, screen_app
 from quanzi.cli.groupbuy import groupbuy_app
 from quanzi.cli.jielong import jielong_app
@@ -19,18 +21,21 @@ app = typer.Typer(
     pretty_exceptions_enable=False,
 )
 app.command("ingest")(ingest.ingest)
+app.command("import")(carriers.import_export)
+app.command("bot")(bot)
 app.command("demo")(demo.demo)
 app.command("serve")(demo.serve)
 app.command("stats")(admin.stats)
 app.add_typer(admin.db_app, name="db")
 app.add_typer(admin.users_app, name="users")
 app.add_typer(admin.people_app, name="people")
+app.add_typer(screen_app, name="screen")
+app.command("moderate")(moderate)
 app.add_typer(jielong_app, name="jielong")
 app.add_typer(groupbuy_app, name="groupbuy")
 app.add_typer(ladder_app, name="ladder")
 register_retain(app)
-app.add_typer(screen_app, name="screen")
-app.command("moderate")(moderate)
+register_attract(app)
 
 
 def run() -> None:

@@ -17,10 +17,12 @@ from quanzi.config import Settings, get_settings
 from quanzi.store import migrate
 from quanzi.store.db import get_engine
 from quanzi.web import errors
+from quanzi.web.api.carriers import router as carriers_api_router
 from quanzi.web.api.filter import router as filter_api_router
 from quanzi.web.api.groupbuy import router as groupbuy_api_router
 from quanzi.web.api.routes import install_openapi
 from quanzi.web.api.routes import router as api_router
+from quanzi.web.console.attract import router as attract_console_router
 from quanzi.web.console.filter import router as filter_console_router
 from quanzi.web.console.groupbuy import router as groupbuy_console_router
 from quanzi.web.console.ladder import router as ladder_console_router
@@ -80,8 +82,10 @@ def create_app(database_url: str | None = None) -> FastAPI:
     app.include_router(api_router)
     app.include_router(filter_api_router)
     app.include_router(groupbuy_api_router)
+    app.include_router(carriers_api_router)
     install_openapi(app)
     app.include_router(console_router)
+    app.include_router(attract_console_router)
     app.include_router(filter_console_router)
     app.include_router(groupbuy_console_router)
     app.include_router(ladder_console_router)

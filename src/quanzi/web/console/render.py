@@ -33,7 +33,7 @@ NAV = (
     NavItem("screening", "筛选", "入群审核 · 风控 · 意向分层", "/filter"),
     NavItem("ladder", "付费阶梯", "阶梯升级 · 付费来源", "/ladder"),
     NavItem("retention", "留存", "关系阶段 · 五脏 · 日报", "/retain"),
-    NavItem("fission", "裂变与影响力", "邀请树 · 触达 · 超级用户"),
+    NavItem("fission", "裂变与影响力", "邀请树 · 触达 · 超级用户", "/fission"),
     NavItem("groupbuy", "团购接龙", "团长 · 接龙 · 订单", "/groupbuy"),
     NavItem("carriers", "载体与导入", "机器人 · 聊天记录导入"),
 )

@@ -1,0 +1,184 @@
+"""The fission report: the invite ledger recomputed from the event log, K, cycle time, tree."""
+
+from __future__ import annotations
+
+from collections import Counter, defaultdict
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy import Engine, func, select
+from sqlalchemy.orm import aliased
+
+from quanzi.domain import attract_ledger as ledger
+from quanzi.domain.attract_ledger import History, InviteFact, Outcome, Stay
+from quanzi.errors import NotFound
+from quanzi.store import models as m
+from quanzi.store.db import reading
+
+
+@dataclass(frozen=True)
+class Ledger:
+    """The judged invites of a campaign (or all), with what the figures need."""
+
+    outcomes: list[Outcome]
+    first_join: dict[str, datetime]
+    names: dict[str, str]
+    now: datetime | None
+
+
+def load_ledger(engine: Engine, campaign: str | None = None, window_hours: float = 24) -> Ledger:
+    """Judge every invite of `campaign` (all campaigns when None) against the event log."""
+    inviter, invitee = aliased(m.Person), aliased(m.Person)
+    with reading(engine) as session:
+        query = (
+            select(m.Invite.event_id, m.Invite.ts, inviter.key, invitee.key,
+                   m.Community.key, m.Invite.campaign)
+            .select_from(m.Invite)
+            .join(inviter, inviter.id == m.Invite.inviter_id)
+            .join(invitee, invitee.id == m.Invite.invitee_id)
+            .join(m.Community, m.Community.id == m.Invite.community_id)
+        )  # fmt: skip
+        if campaign is not None:
+            query = query.where(m.Invite.campaign == campaign)
+        invites = [InviteFact(*row) for row in session.execute(query)]
+        if campaign is not None and not invites:
+            raise NotFound(f"活动 {campaign} 没有任何邀请记录", code="campaign_not_found")
+        moves = session.execute(
+            select(m.Event.kind, m.Event.ts, m.Person.key, m.Community.key)
+            .select_from(m.Event)
+            .join(m.Person, m.Person.id == m.Event.person_id)
+            .join(m.Community, m.Community.id == m.Event.community_id)
+            .where(m.Event.kind.in_(("join", "leave")))
+            .order_by(m.Event.ts, m.Event.id)
+        ).all()
+        rejected = session.execute(
+            select(m.Person.key, m.Community.key)
+            .select_from(m.JoinRequest)
+            .join(m.Person, m.Person.id == m.JoinRequest.person_id)
+            .join(m.Community, m.Community.id == m.JoinRequest.community_id)
+            .where(m.JoinRequest.verdict == "reject")
+        ).all()
+        now = session.scalar(select(func.max(m.Event.ts)))
+        people = {p for i in invites for p in (i.inviter, i.invitee)}
+        names = {
+            key: name or key
+            for key, name in session.execute(select(m.Person.key, m.Person.name))
+            if key in people
+        }
+    stays, first_join = _stays(moves)
+    history = History(
+        stays, [(str(p), str(c)) for p, c in rejected], now, timedelta(hours=window_hours)
+    )
+    return Ledger(ledger.judge(invites, history), first_join, names, now)
+
+
+def _stays(moves: Any) -> tuple[list[Stay], dict[str, datetime]]:
+    """Pair joins with the leaves that end them; note each person's first join."""
+    open_: dict[tuple[str, str], datetime] = {}
+    stays: list[Stay] = []
+    first: dict[str, datetime] = {}
+    for kind, ts, person, community in moves:
+        key = (person, community)
+        if kind == "join":
+            first.setdefault(person, ts)
+            if key not in open_:
+                open_[key] = ts
+        elif key in open_:
+            stays.append(Stay(person, community, open_.pop(key), ts))
+    stays.extend(Stay(p, c, ts) for (p, c), ts in open_.items())
+    return stays, first
+
+
+def _round(value: float | None, digits: int = 3) -> float | None:
+    return None if value is None else round(value, digits)
+
+
+def fission_report(
+    engine: Engine, campaign: str | None = None, window_hours: float = 24
+) -> dict[str, Any]:
+    """The CLI contract of `quanzi fission report`."""
+    book = load_ledger(engine, campaign, window_hours)
+    outcomes = book.outcomes
+    reasons = Counter(o.reason for o in outcomes if o.status != ledger.VALID)
+    return {
+        "invites": len(outcomes),
+        "valid": sum(o.status == ledger.VALID for o in outcomes),
+        "invalid_by_reason": dict(sorted(reasons.items(), key=lambda kv: (-kv[1], kv[0]))),
+        "k_factor": _round(ledger.k_factor(outcomes)),
+        "cycle_time_days": _round(ledger.cycle_time_days(outcomes, book.first_join)),
+        "generations": ledger.generations(outcomes),
+    }
+
+
+def inviter_board(book: Ledger, stages: tuple[int, ...] = (3, 5, 10)) -> list[dict[str, Any]]:
+    """Each inviter's valid, waiting and invalid invites and the reward stages reached."""
+    rows: list[dict[str, Any]] = []
+    for person, counts in ledger.by_inviter(book.outcomes).items():
+        valid = counts[ledger.VALID]
+        rows.append({"person": person, "name": book.names.get(person, person), "valid": valid,
+                     "waiting": counts[ledger.WAITING], "invalid": counts[ledger.INVALID],
+                     "stages": ledger.stages_reached(valid, stages)})  # fmt: skip
+    rows.sort(key=lambda r: (-r["valid"], -r["waiting"], r["person"]))
+    return rows
+
+
+def growth_curves(book: Ledger) -> dict[str, list[Any]]:
+    """Observed cumulative valid joins per day beside the curve K and the cycle time predict."""
+    joins = sorted(o.joined for o in book.outcomes if o.status == ledger.VALID and o.joined)
+    if not joins:
+        return {"days": [], "observed": [], "predicted": []}
+    start = joins[0].date()
+    per_day: Counter[int] = Counter((j.date() - start).days for j in joins)
+    span = max(per_day) + 1
+    observed, total = [], 0
+    for day in range(span):
+        total += per_day[day]
+        observed.append(total)
+    k = ledger.k_factor(book.outcomes) or 0.0
+    cycle = ledger.cycle_time_days(book.outcomes, book.first_join) or 1.0
+    seeds = ledger.generations(book.outcomes)[0]
+    predicted = [round(v - seeds, 2) for v in ledger.predicted_growth(seeds, k, cycle, span - 1)]
+    days = [(start + timedelta(days=d)).isoformat() for d in range(span)]
+    return {"days": days, "observed": observed, "predicted": predicted}
+
+
+def tree(book: Ledger, limit: int = 400) -> list[dict[str, Any]]:
+    """The valid-invite forest as nested nodes (largest trees first), for the tree chart."""
+    children: dict[str, list[str]] = defaultdict(list)
+    invited = set()
+    for o in book.outcomes:
+        if o.status == ledger.VALID:
+            children[o.invite.inviter].append(o.invite.invitee)
+            invited.add(o.invite.invitee)
+    budget = [limit]
+
+    def node(person: str, seen: frozenset[str]) -> dict[str, Any]:
+        budget[0] -= 1
+        kids = [
+            node(c, seen | {c}) for c in children.get(person, []) if c not in seen and budget[0] > 0
+        ]
+        return {"name": book.names.get(person, person), "value": person, "children": kids}
+
+    def size(person: str, seen: frozenset[str] = frozenset()) -> int:
+        return 1 + sum(size(c, seen | {person}) for c in children.get(person, []) if c not in seen)
+
+    roots = sorted((p for p in children if p not in invited), key=lambda p: (-size(p), p))
+    return [node(r, frozenset({r})) for r in roots if budget[0] > 0]
+
+
+def funnel(engine: Engine, book: Ledger) -> list[dict[str, Any]]:
+    """Seed 002's ad funnel beside the community's own: reached → joined → bought → brought."""
+    with reading(engine) as session:
+        joined = set(session.scalars(select(m.Event.person_id).where(m.Event.kind == "join")))
+        invited = set(session.scalars(select(m.Invite.invitee_id)))
+        bought = session.scalar(
+            select(func.count(func.distinct(m.Order.person_id))).where(m.Order.status == "paid")
+        )
+    brought = len({o.invite.inviter for o in book.outcomes if o.status == ledger.VALID})
+    ours = [len(joined | invited), len(joined), int(bought or 0), brought]
+    labels = ["触达", "入群", "购买", "带来好友"]
+    ads = [10000, 1000, 10, None]
+    return [
+        {"stage": s, "community": c, "ad": a} for s, c, a in zip(labels, ours, ads, strict=True)
+    ]
