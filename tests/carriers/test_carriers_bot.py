@@ -166,3 +166,46 @@ async def test_ad_message_is_moderated_by_the_ladder(bot: RecordingBot, engine: 
     second = [api for api, _ in bot.calls[len(first) :]]
     assert "delete_msg" in second  # the ladder climbs: the repeat is at least recalled
     assert len(stored(engine, "message")) == 2  # both are still kept as evidence
+
+
+def command(text: str) -> dict[str, Any]:
+    """The admin's /审核 payload with another command typed instead."""
+    payload = json.loads(json.dumps(PAYLOADS["review_command"]))
+    payload["message"] = [{"type": "text", "data": {"text": text}}]
+    payload["raw_message"] = text
+    payload["message_id"] = 1001 + len(text)
+    return payload
+
+
+def replies(bot: RecordingBot) -> list[str]:
+    return [str(params["message"]) for api, params in bot.calls if api == "send_msg"]
+
+
+@pytest.mark.asyncio
+async def test_group_buy_and_report_commands(bot: RecordingBot, engine: Engine) -> None:
+    from quanzi.services.ingest import ingest_objects
+
+    title = "【QQ团】阳光玫瑰葡萄 ¥79/箱 今晚22:00截单"
+    group = {"community": "fruit-qq"}
+    ingest_objects(engine, [
+        {"id": "c", "ts": "2026-06-01T09:00:00+08:00", "kind": "community", "name": "果园QQ群",
+         "model": "router", "carrier": "qq", **group},
+        {"id": "j", "ts": "2026-06-01T09:01:00+08:00", "kind": "join", "person": "qq:20005",
+         "role": "leader", **group},
+        {"id": "t0", "ts": "2026-06-01T10:00:00+08:00", "kind": "message", "person": "qq:20005",
+         "text": f"#接龙\n{title}\n\n例 张三 2箱 3栋502", **group},
+        {"id": "t1", "ts": "2026-06-01T10:30:00+08:00", "kind": "message", "person": "qq:20007",
+         "text": f"#接龙\n{title}\n\n例 张三 2箱 3栋502\n\n1. 小美 2箱 自提", **group},
+    ])  # fmt: skip
+    await handle_event(bot, Adapter.json_to_event(command("/接龙状态")))
+    await handle_event(bot, Adapter.json_to_event(command("/开团")))
+    await handle_event(bot, Adapter.json_to_event(command("/开团")))
+    await handle_event(bot, Adapter.json_to_event(command("/接龙状态")))
+    await handle_event(bot, Adapter.json_to_event(command("/日报")))
+    said = replies(bot)
+    assert len(said) == 5
+    assert "没有进行中的团购" in said[0]
+    assert "已从接龙开团 1 个" in said[1]
+    assert "没有找到新的接龙" in said[2]
+    assert said[3] == f"【{title}】已报名 1 人，共 2箱，金额 ¥158.00"
+    assert "果园QQ群 · 社群日报" in said[4]

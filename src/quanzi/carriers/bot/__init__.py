@@ -26,6 +26,7 @@ from starlette.concurrency import run_in_threadpool
 from quanzi.carriers.bot import mapping, service
 from quanzi.config import get_settings
 from quanzi.domain.moderation import ACTIONS, Moderator, message_from_raw
+from quanzi.errors import QuanziError
 from quanzi.store.db import get_engine
 
 
@@ -50,7 +51,6 @@ config = get_plugin_config(Config)
 _state: dict[str, Engine] = {}
 _writes = asyncio.Lock()  # one writer at a time: SQLite refuses concurrent writes
 moderator = Moderator()  # keeps each person's recent messages for floods and the ladder
-NOT_READY = "「{what}」的引擎还没有接入机器人，请在控制台操作。"
 ADMINS = GROUP_ADMIN | GROUP_OWNER | SUPERUSER
 
 
@@ -152,21 +152,45 @@ async def on_review(event: GroupMessageEvent) -> None:
 
 
 @report.handle()
-async def on_report() -> None:
-    """The daily report is not wired into the bot yet: say so."""
-    await report.finish(NOT_READY.format(what="日报"))
+async def on_report(event: GroupMessageEvent) -> None:
+    """Post today's daily report of this group's community."""
+    community = mapping.community_of(event.group_id, config.quanzi_bot_groups)
+    try:
+        text = await run_in_threadpool(service.daily_report_text, engine(), community)
+    except QuanziError as exc:
+        await report.finish(exc.message)
+    await report.finish(text)
 
 
 @group_buy.handle()
-async def on_group_buy() -> None:
-    """Opening a group buy from chat is not wired yet: say so."""
-    await group_buy.finish(NOT_READY.format(what="开团"))
+async def on_group_buy(event: GroupMessageEvent) -> None:
+    """Open drops from the 接龙 threads leaders started in this group."""
+    community = mapping.community_of(event.group_id, config.quanzi_bot_groups)
+    actor = f"qq:{event.user_id}"
+    async with _writes:
+        try:
+            opened = await run_in_threadpool(service.open_drops, engine(), community, actor)
+        except QuanziError as exc:
+            await group_buy.finish(exc.message)
+    if not opened:
+        await group_buy.finish(
+            "没有找到新的接龙：请团长先发起 #接龙（标题写上 ¥单价/单位 和截单时间）。"
+        )
+    await group_buy.finish(f"已从接龙开团 {len(opened)} 个，报名会自动记入取货单。")
 
 
 @jielong.handle()
-async def on_jielong() -> None:
-    """接龙 status from chat is not wired yet: say so."""
-    await jielong.finish(NOT_READY.format(what="接龙状态"))
+async def on_jielong(event: GroupMessageEvent) -> None:
+    """Say how the group's current 接龙 stands: people, quantity, amount, over-stock."""
+    community = mapping.community_of(event.group_id, config.quanzi_bot_groups)
+    async with _writes:
+        try:
+            text = await run_in_threadpool(
+                service.jielong_status, engine(), community, f"qq:{event.user_id}"
+            )
+        except QuanziError as exc:
+            await jielong.finish(exc.message)
+    await jielong.finish(text)
 
 
 messages = on_message(priority=10, block=False)

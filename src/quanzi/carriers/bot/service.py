@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from sqlalchemy import Engine, func, select
 
+from quanzi.config import get_settings
 from quanzi.services.ingest import ingest_objects
 from quanzi.store import models as m
 from quanzi.store.db import reading
@@ -57,3 +60,41 @@ def review_count(engine: Engine, community: str) -> int:
             )
             or 0
         )
+
+
+def daily_report_text(engine: Engine, community: str) -> str:
+    """Today's daily report (社群日报) of a community, as text to post in the group."""
+    from quanzi.analytics.retain_report import daily_report
+
+    today = datetime.now(ZoneInfo(get_settings().timezone)).date()
+    return str(daily_report(engine, community, today)["text"])
+
+
+def open_drops(engine: Engine, community: str, actor: str) -> list[str]:
+    """Open a drop for each new 接龙 a leader started in the group, and capture it."""
+    from quanzi.services import groupbuy
+
+    opened = groupbuy.detect_drops(engine, community, actor=actor)
+    for key in opened:
+        groupbuy.capture(engine, key, actor=actor)
+    return opened
+
+
+def jielong_status(engine: Engine, community: str, actor: str) -> str:
+    """Bring the group's newest open drop up to date and say where it stands."""
+    from quanzi.analytics.groupbuy import drops
+    from quanzi.services import groupbuy
+
+    current = [d for d in drops(engine, community) if d["status"] == "open"]
+    if not current:
+        return "本群没有进行中的团购。团长发起 #接龙 后，管理员发送 /开团 即可开团。"
+    key = current[0]["key"]
+    result = groupbuy.capture(engine, key, actor=actor)
+    drop = next(d for d in drops(engine, community) if d["key"] == key)
+    text = (
+        f"【{drop['title']}】已报名 {drop['lines']} 人，共 {drop['qty']:g}{drop['unit'] or ''}，"
+        f"金额 ¥{drop['amount']:.2f}"
+    )
+    if result.over_stock:
+        text += f"；超出库存：{'、'.join(result.over_stock)}"
+    return text
