@@ -26,6 +26,8 @@ from pathlib import Path
 from random import Random
 from typing import Any
 
+from machine import describe
+
 from quanzi.domain.moderation import Message, Moderator, message_from_raw
 from quanzi.domain.screening import JoinRequest, Screener
 from quanzi.domain.screening_stream import StreamHistory
@@ -173,7 +175,7 @@ def main() -> None:
     args.workdir.mkdir(parents=True, exist_ok=True)
     results: dict[str, Any] = {
         "date": datetime.now(UTC).isoformat(timespec="seconds"),
-        "machine": f"{platform.machine()} {_cpu()}".strip(),
+        "machine": describe(),
         "python": platform.python_version(),
     }
     results["screening"] = bench_screening(args.requests, args.seed)
@@ -197,16 +199,6 @@ def main() -> None:
     out_path.parent.mkdir(exist_ok=True)
     out_path.write_text(json.dumps(results, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
     print(f"results → {out_path}")
-
-
-def _cpu() -> str:
-    try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                return line.split(":", 1)[1].strip()
-    except OSError:
-        pass
-    return ""
 
 
 if __name__ == "__main__":

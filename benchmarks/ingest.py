@@ -20,6 +20,7 @@ from itertools import islice
 from pathlib import Path
 from typing import Any
 
+from machine import describe
 from sqlalchemy import create_engine, text
 
 from quanzi.services.ingest import ingest_file
@@ -139,7 +140,7 @@ def main() -> None:
         targets["postgresql"] = args.postgres
     results: dict[str, Any] = {
         "date": datetime.now(UTC).isoformat(timespec="seconds"),
-        "machine": f"{platform.machine()} {platform.processor() or ''} {_cpu()}".strip(),
+        "machine": describe(),
         "python": platform.python_version(),
         "events": len(rows),
         "runs": {},
@@ -166,16 +167,6 @@ def main() -> None:
     out.parent.mkdir(exist_ok=True)
     out.write_text(json.dumps(results, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
     print(f"results → {out}")
-
-
-def _cpu() -> str:
-    try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                return line.split(":", 1)[1].strip()
-    except OSError:
-        pass
-    return ""
 
 
 if __name__ == "__main__":

@@ -15,6 +15,7 @@ from quanzi.domain.groupbuy import price_lines, read_title
 from quanzi.domain.jielong import is_jielong, parse
 from quanzi.domain.jielong_replay import Post, replay
 from quanzi.errors import Conflict, InvalidInput, NotFound
+from quanzi.services.audit import audit
 from quanzi.store import models as m
 from quanzi.store.db import transaction
 from quanzi.store.models import utcnow
@@ -62,10 +63,6 @@ def _leader_of(session: Session, community_id: int) -> int | None:
     return session.scalars(query.order_by(m.Membership.joined_at)).first()
 
 
-def _audit(session: Session, actor: str, action: str, target: str, **detail: Any) -> None:
-    session.add(m.AuditLog(ts=utcnow(), actor=actor, action=action, target=target, detail=detail))
-
-
 def open_drop(
     engine: Engine,
     *,
@@ -99,7 +96,7 @@ def open_drop(
             thread_title=title.strip(), detail={},
         )  # fmt: skip
         session.add(drop)
-        _audit(session, actor, "groupbuy.open", key, item=item, price=price, stock=stock)
+        audit(session, actor, "groupbuy.open", key, item=item, price=price, stock=stock)
         return drop
 
 
@@ -177,7 +174,7 @@ def capture(engine: Engine, drop_key: str, *, actor: str = "cli") -> CaptureResu
         outcome.over_stock = _reprice(session, drop)
         if outcome.over_stock:
             # The leader is told through the console and the bot; the audit keeps the record.
-            _audit(session, actor, "groupbuy.over_stock", drop.key, names=outcome.over_stock)
+            audit(session, actor, "groupbuy.over_stock", drop.key, names=outcome.over_stock)
         return outcome
 
 
@@ -230,7 +227,7 @@ def add_order(
         )  # fmt: skip
         session.add(line)
         _reprice(session, drop)
-        _audit(session, actor, "groupbuy.order", drop_key, name=name, qty=qty, source=source)
+        audit(session, actor, "groupbuy.order", drop_key, name=name, qty=qty, source=source)
         return line
 
 
@@ -249,7 +246,7 @@ def mark(
         if picked_up is not None:
             line.picked_up = picked_up
         line.updated_at = utcnow()
-        _audit(session, actor, "groupbuy.mark", drop_key, line=line_id, paid=paid,
+        audit(session, actor, "groupbuy.mark", drop_key, line=line_id, paid=paid,
                picked_up=picked_up)  # fmt: skip
         return line
 
@@ -266,7 +263,7 @@ def close_due(engine: Engine, now: datetime | None = None, *, actor: str = "cli"
             if drop.deadline is not None and drop.deadline <= now:
                 drop.status, drop.closed_at = "closed", drop.deadline
                 closed.append(drop.key)
-                _audit(session, actor, "groupbuy.close", drop.key)
+                audit(session, actor, "groupbuy.close", drop.key)
         return closed
 
 

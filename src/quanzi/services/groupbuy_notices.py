@@ -6,6 +6,7 @@ from sqlalchemy import Engine, select
 
 from quanzi.domain.groupbuy import read_title
 from quanzi.errors import InvalidInput, NotFound
+from quanzi.services.audit import audit
 from quanzi.store import models as m
 from quanzi.store.db import transaction
 from quanzi.store.models import utcnow
@@ -49,15 +50,7 @@ def announce_arrival(
                     created_by=actor,
                 )
             )
-        session.add(
-            m.AuditLog(
-                ts=now,
-                actor=actor,
-                action="groupbuy.arrival",
-                target=item,
-                detail={"groups": len(group_ids)},
-            )
-        )
+        audit(session, actor, "groupbuy.arrival", item, groups=len(group_ids))
         return [groups[g] for g in group_ids]
 
 
@@ -70,15 +63,7 @@ def set_commission(engine: Engine, community: str, rate: float, *, actor: str = 
         if row is None:
             raise NotFound(f"找不到社群 {community}", code="community_not_found")
         row.rules = {**(row.rules or {}), "commission_rate": rate}
-        session.add(
-            m.AuditLog(
-                ts=utcnow(),
-                actor=actor,
-                action="groupbuy.commission",
-                target=community,
-                detail={"rate": rate},
-            )
-        )
+        audit(session, actor, "groupbuy.commission", community, rate=rate)
 
 
 def mark_sent(engine: Engine, notice_id: int, *, actor: str = "cli") -> None:
@@ -88,8 +73,4 @@ def mark_sent(engine: Engine, notice_id: int, *, actor: str = "cli") -> None:
         if notice is None:
             raise NotFound(f"没有第 {notice_id} 号通知", code="notice_not_found")
         notice.status, notice.sent_at = "sent", utcnow()
-        session.add(
-            m.AuditLog(
-                ts=utcnow(), actor=actor, action="notice.sent", target=str(notice_id), detail={}
-            )
-        )
+        audit(session, actor, "notice.sent", str(notice_id))

@@ -15,10 +15,7 @@ from sqlalchemy.orm import Session
 from quanzi.config import get_settings
 from quanzi.domain.events import Event, EventError, parse_event, parse_line
 from quanzi.store import models as m
-from quanzi.store.db import transaction
-
-# Bound on parameters per IN (...) lookup, under SQLite's and PostgreSQL's limits.
-LOOKUP_CHUNK = 500
+from quanzi.store.db import chunked, transaction
 
 
 @dataclass
@@ -54,8 +51,7 @@ Progress = Callable[[int], None]
 def existing_source_ids(session: Session, ids: list[str]) -> set[str]:
     """Return which of `ids` are already in the event log."""
     found: set[str] = set()
-    for start in range(0, len(ids), LOOKUP_CHUNK):
-        chunk = ids[start : start + LOOKUP_CHUNK]
+    for chunk in chunked(ids):
         found.update(session.scalars(select(m.Event.source_id).where(m.Event.source_id.in_(chunk))))
     return found
 

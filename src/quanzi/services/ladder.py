@@ -18,6 +18,7 @@ from quanzi.domain.ladder_offers import OfferError, check_discount, check_task, 
 from quanzi.domain.ladder_segments import SegmentError, parse_filter
 from quanzi.domain.vocab import STRATA
 from quanzi.errors import Conflict, InvalidInput, NotFound
+from quanzi.services.audit import audit
 from quanzi.services.ingest import ingest_objects
 from quanzi.store import models as m
 from quanzi.store.db import transaction
@@ -26,12 +27,6 @@ from quanzi.store.models_ladder import Offer, RungBenefit, Segment, StepTask, Ta
 
 KEY = re.compile(r"^[a-z0-9][a-z0-9_-]{0,99}$")
 MAX_BENEFITS = 20
-
-
-def _audit(session: Session, actor: str, action: str, target: str, **detail: Any) -> None:
-    session.add(
-        m.AuditLog(ts=utcnow(), actor=actor[:100], action=action, target=target, detail=detail)
-    )
 
 
 def _key(key: str, what: str) -> str:
@@ -81,7 +76,7 @@ def declare_rung(
     if report.rejected:
         raise InvalidInput(report.rejected[0].reason)
     with transaction(engine) as session:
-        _audit(session, actor, "ladder.rung", f"community:{community}", ladder=ladder, rank=rank)
+        audit(session, actor, "ladder.rung", f"community:{community}", ladder=ladder, rank=rank)
 
 
 def set_benefits(
@@ -107,7 +102,7 @@ def set_benefits(
                     updated_at=now, updated_by=actor,
                 )
             )  # fmt: skip
-        _audit(session, actor, "ladder.benefits", f"community:{community}", count=len(items))
+        audit(session, actor, "ladder.benefits", f"community:{community}", count=len(items))
     return len(items)
 
 
@@ -166,7 +161,7 @@ def create_task(
             created_by=actor,
         )  # fmt: skip
         session.add(task)
-        _audit(session, actor, "ladder.task.add", f"task:{key}", metric=metric, goal=target)
+        audit(session, actor, "ladder.task.add", f"task:{key}", metric=metric, goal=target)
     return task
 
 
@@ -207,7 +202,7 @@ def record_redemptions(engine: Engine, key: str | None = None, *, actor: str = "
                 )  # fmt: skip
                 added += 1
         if added:
-            _audit(session, actor, "ladder.task.redeem", f"task:{key or '*'}", added=added)
+            audit(session, actor, "ladder.task.redeem", f"task:{key or '*'}", added=added)
     return added
 
 
@@ -227,7 +222,7 @@ def save_segment(
             row = Segment(key=key, created_at=now, created_by=actor)
             session.add(row)
         row.name, row.filters, row.note, row.updated_at = name, spec.to_dict(), note or None, now
-        _audit(session, actor, "ladder.segment.save", f"segment:{key}", filters=spec.to_dict())
+        audit(session, actor, "ladder.segment.save", f"segment:{key}", filters=spec.to_dict())
     return row
 
 
@@ -277,5 +272,5 @@ def create_offer(
             created_at=utcnow(), created_by=actor,
         )  # fmt: skip
         session.add(offer)
-        _audit(session, actor, "ladder.offer.add", f"offer:{key}", kind=kind, value=value)
+        audit(session, actor, "ladder.offer.add", f"offer:{key}", kind=kind, value=value)
     return offer

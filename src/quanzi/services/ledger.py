@@ -9,19 +9,17 @@ from sqlalchemy.orm import Session
 
 from quanzi.domain.events import Event
 from quanzi.store import models as m
+from quanzi.store.db import chunked, rows_where_in
 
 if TYPE_CHECKING:
     from quanzi.services.projector import BatchProjector
-
-LOOKUP_CHUNK = 500
 
 
 def _existing(session: Session, column: Any, keys: set[str]) -> dict[str, int]:
     """Map each stored key of `column`'s table to its row id."""
     found: dict[str, int] = {}
     ordered = sorted(keys)
-    for start in range(0, len(ordered), LOOKUP_CHUNK):
-        chunk = ordered[start : start + LOOKUP_CHUNK]
+    for chunk in chunked(ordered):
         table = column.class_
         for key, row_id in session.execute(select(column, table.id).where(column.in_(chunk))):
             found[key] = row_id
@@ -34,7 +32,9 @@ def upsert_activities(
     """Create or update activities by their id; the newest description wins."""
     if not activities:
         return
-    stored = {row.key: row for row in _rows_by_key(session, set(activities))}
+    stored = {
+        row.key: row for row in rows_where_in(session, m.Activity, m.Activity.key, activities)
+    }
     for key, event in activities.items():
         row = stored.get(key)
         if row is None:
@@ -48,15 +48,6 @@ def upsert_activities(
         row.ts = event.ts
         row.host_id = projector.person_id(event.person)
     session.flush()
-
-
-def _rows_by_key(session: Session, keys: set[str]) -> list[m.Activity]:
-    rows: list[m.Activity] = []
-    ordered = sorted(keys)
-    for start in range(0, len(ordered), LOOKUP_CHUNK):
-        chunk = ordered[start : start + LOOKUP_CHUNK]
-        rows.extend(session.scalars(select(m.Activity).where(m.Activity.key.in_(chunk))))
-    return rows
 
 
 def store_rows(
@@ -105,8 +96,7 @@ def _store_attendance(session: Session, attends: list[dict[str, Any]]) -> None:
         pairs.setdefault((activity_ids[attend["activity"]], attend["person_id"]), attend["ts"])
     stored: set[tuple[int, int]] = set()
     ids = sorted({activity_id for activity_id, _ in pairs})
-    for start in range(0, len(ids), LOOKUP_CHUNK):
-        chunk = ids[start : start + LOOKUP_CHUNK]
+    for chunk in chunked(ids):
         query = select(m.Attendance.activity_id, m.Attendance.person_id).where(
             m.Attendance.activity_id.in_(chunk)
         )

@@ -9,7 +9,6 @@ import re
 import secrets
 from dataclasses import dataclass
 from functools import lru_cache
-from typing import Any
 
 from sqlalchemy import Engine, select
 from sqlalchemy.exc import IntegrityError
@@ -17,6 +16,7 @@ from sqlalchemy.orm import Session
 
 from quanzi.domain.vocab import OPERATOR_ROLES
 from quanzi.errors import AuthError, Conflict, InvalidInput
+from quanzi.services.audit import audit
 from quanzi.store import models as m
 from quanzi.store.db import reading, transaction
 from quanzi.store.models import utcnow
@@ -95,14 +95,6 @@ def _check_password_rules(password: str) -> None:
         raise InvalidInput(f"密码不能超过 {MAX_PASSWORD_LENGTH} 个字符")
 
 
-def _audit(session: Session, actor: str, action: str, target: str, **detail: Any) -> None:
-    session.add(
-        m.AuditLog(
-            ts=utcnow(), actor=actor[:100], action=action, target=target[:300], detail=detail
-        )
-    )
-
-
 def _clean_username(username: str) -> str:
     username = username.strip() if isinstance(username, str) else ""
     if not USERNAME.match(username):
@@ -131,7 +123,7 @@ def add_operator(
                 created_at=utcnow(),
             )
             session.add(operator)
-            _audit(session, actor, "operator.add", f"operator:{username}", role=role)
+            audit(session, actor, "operator.add", f"operator:{username}", role=role)
     except IntegrityError:
         # A concurrent add of the same name won the race after our check.
         raise Conflict(f"用户名 {username} 已存在") from None
@@ -166,7 +158,7 @@ def log_in(engine: Engine, username: str, password: str) -> m.Operator:
         operator = _find(session, username)
         ok = _check(operator, password)
         action = "operator.login" if ok else "operator.login_failed"
-        _audit(session, username, action, f"operator:{username}")
+        audit(session, username, action, f"operator:{username}")
     if not ok or operator is None:
         raise AuthError(WRONG_LOGIN)
     return operator
@@ -175,7 +167,7 @@ def log_in(engine: Engine, username: str, password: str) -> m.Operator:
 def log_out(engine: Engine, username: str) -> None:
     """Record a console logout in the audit log."""
     with transaction(engine) as session:
-        _audit(session, username, "operator.logout", f"operator:{username}")
+        audit(session, username, "operator.logout", f"operator:{username}")
 
 
 def get_operator(engine: Engine, operator_id: int) -> m.Operator | None:
@@ -203,5 +195,5 @@ def ensure_demo_operator(
         operator.role = "admin"
         operator.active = True
         action = "operator.add" if created else "operator.reset"
-        _audit(session, "quanzi demo", action, f"operator:{username}", role="admin")
+        audit(session, "quanzi demo", action, f"operator:{username}", role="admin")
     return DemoLogin(username=username, password=password, created=created)

@@ -10,8 +10,8 @@ from sqlalchemy import insert, select, update
 from sqlalchemy.orm import Session
 
 from quanzi.store import models as m
+from quanzi.store.db import chunked
 
-LOOKUP_CHUNK = 500
 # Columns read for every named person; profile facts (region, tags, consent) are only written.
 TRACKED = ("first_seen", "name", "name_at", "source", "inviter_id")
 
@@ -58,8 +58,8 @@ class PersonBook:
         """Load every named person, creating (with an identity) those never seen before."""
         keys = sorted(first_seen)
         columns = [getattr(m.Person, c) for c in ("id", "key", *TRACKED)]
-        for start in range(0, len(keys), LOOKUP_CHUNK):
-            query = select(*columns).where(m.Person.key.in_(keys[start : start + LOOKUP_CHUNK]))
+        for chunk in chunked(keys):
+            query = select(*columns).where(m.Person.key.in_(chunk))
             for found in self.session.execute(query):
                 self.by_key[found[1]] = PersonState(*found)
         fresh: list[dict[str, Any]] = [
@@ -73,8 +73,7 @@ class PersonBook:
         self.session.connection().execute(insert(m.table(m.Person)), fresh)
         fresh_keys = [row["key"] for row in fresh]
         ids: dict[str, int] = {}
-        for start in range(0, len(fresh_keys), LOOKUP_CHUNK):
-            chunk = fresh_keys[start : start + LOOKUP_CHUNK]
+        for chunk in chunked(fresh_keys):
             query = select(m.Person.key, m.Person.id).where(m.Person.key.in_(chunk))
             ids.update({key: person_id for key, person_id in self.session.execute(query)})
         identities = []

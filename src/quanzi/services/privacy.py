@@ -8,6 +8,7 @@ from sqlalchemy import Engine, String, cast, or_, select
 from sqlalchemy.orm import Session
 
 from quanzi.errors import NotFound
+from quanzi.services.audit import audit
 from quanzi.store import models as m
 from quanzi.store.db import reading, transaction
 from quanzi.store.models import utcnow
@@ -119,13 +120,5 @@ def forget_person(engine: Engine, key: str, *, actor: str = "cli") -> dict[str, 
         person.tags = []
         person.consent = None
         person.forgotten_at = utcnow()
-        session.add(
-            m.AuditLog(
-                ts=utcnow(),
-                actor=actor,
-                action="person.forget",
-                target=alias,
-                detail={"events_anonymised": len(events)},
-            )
-        )
+        audit(session, actor, "person.forget", alias, events_anonymised=len(events))
         return {"person": alias, "events_anonymised": len(events)}

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
 from datetime import datetime
 from typing import Any, TypeVar
 
@@ -12,27 +11,15 @@ from sqlalchemy.orm import Session
 from quanzi.domain.events import Event
 from quanzi.services.personbook import PersonBook
 from quanzi.store import models as m
+from quanzi.store.db import chunked, rows_where_in
 from quanzi.store.models import utcnow
 
-LOOKUP_CHUNK = 500
 Row = TypeVar("Row", bound=m.Base)
 
 COMMUNITY_FIELDS = ("name", "purpose", "model", "type", "carrier", "price", "ladder", "rank")
 PERSON_REFERENCE_FIELDS = ("inviter", "invitee", "leader")
 # Kinds whose ledger rows point back at their event row.
 EVENT_ID_KINDS = frozenset({"join_request", "purchase", "invite"})
-
-
-def _chunks(values: list[Any]) -> Iterable[list[Any]]:
-    for start in range(0, len(values), LOOKUP_CHUNK):
-        yield values[start : start + LOOKUP_CHUNK]
-
-
-def _load_by(session: Session, model: type[Row], column: Any, keys: set[Any]) -> list[Row]:
-    rows: list[Row] = []
-    for chunk in _chunks(sorted(keys)):
-        rows.extend(session.scalars(select(model).where(column.in_(chunk))))
-    return rows
 
 
 class BatchProjector:
@@ -56,7 +43,7 @@ class BatchProjector:
                 key = event.community
                 if key not in first_ts or event.ts < first_ts[key]:
                     first_ts[key] = event.ts
-        for row in _load_by(self.session, m.Community, m.Community.key, set(first_ts)):
+        for row in rows_where_in(self.session, m.Community, m.Community.key, set(first_ts)):
             self.communities[row.key] = row
         for key, ts in first_ts.items():
             if key not in self.communities:
@@ -84,7 +71,7 @@ class BatchProjector:
             if e.kind in ("join", "leave", "person") and e.community and e.person
         }
         person_ids = {p for _, p in pairs}
-        for row in _load_by(self.session, m.Membership, m.Membership.person_id, person_ids):
+        for row in rows_where_in(self.session, m.Membership, m.Membership.person_id, person_ids):
             if (row.community_id, row.person_id) in pairs:
                 self.memberships[(row.community_id, row.person_id)] = row
 
@@ -106,8 +93,7 @@ class BatchProjector:
         # A plain executemany: RETURNING forces one statement per row on SQLite.
         self.session.connection().execute(insert(m.table(m.Event)), rows)
         needed = [e.id for e in self.events if e.kind in EVENT_ID_KINDS]
-        for start in range(0, len(needed), LOOKUP_CHUNK):
-            chunk = needed[start : start + LOOKUP_CHUNK]
+        for chunk in chunked(needed):
             query = select(m.Event.source_id, m.Event.id).where(m.Event.source_id.in_(chunk))
             self.event_ids.update(
                 {source_id: row_id for source_id, row_id in self.session.execute(query)}

@@ -13,6 +13,7 @@ from sqlalchemy.orm import Session
 
 from quanzi.domain import filter_rules
 from quanzi.errors import InvalidInput, NotFound
+from quanzi.services.audit import audit
 from quanzi.store import models as m
 from quanzi.store import models_filter as mf
 from quanzi.store.db import reading, transaction
@@ -126,14 +127,14 @@ def decide_requests(engine: Engine, ids: list[int], decision: str, note: str, ac
                     ts=now,
                 )
             )
-            session.add(
-                m.AuditLog(
-                    ts=now,
-                    actor=actor,
-                    action="screening.decide",
-                    target=f"join_request:{row.id}",
-                    detail={"before": row.verdict, "after": decision, "note": note},
-                )
+            audit(
+                session,
+                actor,
+                "screening.decide",
+                f"join_request:{row.id}",
+                before=row.verdict,
+                after=decision,
+                note=note,
             )
             row.verdict = decision
             row.decided_by = actor
@@ -189,14 +190,13 @@ def save_rules(engine: Engine, community: str | None, text: str, actor: str) -> 
             session.add(row)
         before = row.source
         row.source, row.updated_at, row.updated_by = text, now, actor
-        session.add(
-            m.AuditLog(
-                ts=now,
-                actor=actor,
-                action="screening.rules",
-                target=f"community:{community}" if community else "rules:global",
-                detail={"before": before if before != text else None, "after": text},
-            )
+        audit(
+            session,
+            actor,
+            "screening.rules",
+            f"community:{community}" if community else "rules:global",
+            before=before if before != text else None,
+            after=text,
         )
 
 
@@ -233,13 +233,5 @@ def add_avatars(engine: Engine, hashes: list[str], note: str, actor: str) -> int
         for value in fresh:
             session.add(mf.AvatarBlock(phash=value, note=note, added_by=actor, added_at=now))
         if fresh:
-            session.add(
-                m.AuditLog(
-                    ts=now,
-                    actor=actor,
-                    action="screening.avatars",
-                    target="avatar_block",
-                    detail={"added": fresh, "note": note},
-                )
-            )
+            audit(session, actor, "screening.avatars", "avatar_block", added=fresh, note=note)
     return len(fresh)

@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from functools import lru_cache
-from typing import Any
+from typing import Any, TypeVar
 
-from sqlalchemy import Engine, create_engine, event
+from sqlalchemy import Engine, create_engine, event, select
 from sqlalchemy.orm import Session, sessionmaker
 
 from quanzi.config import get_settings
@@ -69,3 +69,23 @@ def reading(engine: Engine) -> Iterator[Session]:
     """Open a read-only session (never committed)."""
     with session_factory(engine)() as session:
         yield session
+
+
+# Bound on parameters per IN (...) lookup, under SQLite's and PostgreSQL's limits.
+LOOKUP_CHUNK = 500
+T = TypeVar("T")
+R = TypeVar("R")
+
+
+def chunked(values: Sequence[T], size: int = LOOKUP_CHUNK) -> Iterator[Sequence[T]]:
+    """Yield `values` in slices of at most `size`, for IN (...) lookups."""
+    for start in range(0, len(values), size):
+        yield values[start : start + size]
+
+
+def rows_where_in(session: Session, model: type[R], column: Any, keys: Iterable[Any]) -> list[R]:
+    """Load the `model` rows whose `column` is one of `keys`, a bounded IN (...) at a time."""
+    rows: list[R] = []
+    for chunk in chunked(sorted(keys)):
+        rows.extend(session.scalars(select(model).where(column.in_(chunk))))
+    return rows

@@ -6,7 +6,13 @@ from collections.abc import Iterable, Iterator
 from datetime import datetime
 from typing import IO, Any
 
-from quanzi.carriers.importers.common import Item, event, from_epoch, member_line, name_key
+from quanzi.carriers.importers.common import (
+    Item,
+    event,
+    from_epoch,
+    name_key,
+    wechat_member_event,
+)
 from quanzi.carriers.importers.jsonfile import load
 from quanzi.domain.events import EventError
 from quanzi.errors import InvalidInput
@@ -36,30 +42,7 @@ def message_event(message: Any, community: str) -> dict[str, Any] | EventError |
     kind = message.get("type")
     text = str(message.get("content") or "")
     if kind == SYSTEM:
-        found = member_line(text)
-        if found is None:
-            return None
-        what, who, by = found
-        if what == "join":
-            return event(
-                "join",
-                base,
-                ts,
-                community,
-                person=name_key("wx", who),
-                name=who,
-                source="import",
-                inviter=name_key("wx", by) if by else None,
-            )
-        return event(
-            "leave",
-            base,
-            ts,
-            community,
-            person=name_key("wx", who),
-            name=who,
-            reason="kick" if what == "kick" else "leave",
-        )
+        return wechat_member_event(base, ts, community, text)
     if kind not in TYPES and not isinstance(kind, int):
         return EventError(f"未知的消息类型 {kind!r}")
     if isinstance(kind, int) and kind > SYSTEM:

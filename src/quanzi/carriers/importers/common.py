@@ -105,3 +105,33 @@ def lines(handle: IO[bytes]) -> Iterator[tuple[int, str]]:
             yield number, line.rstrip("\r\n")
     finally:
         stream.detach()  # the caller owns the file and may still ask where it is
+
+
+def wechat_member_event(
+    base: str, ts: str, community: str, text: str, *, ignore_inviters: tuple[str, ...] = ()
+) -> dict[str, Any] | None:
+    """Turn a WeChat system line into a join/leave event, or None for other notices."""
+    found = member_line(text)
+    if found is None:
+        return None
+    what, who, by = found
+    if what == "join":
+        return event(
+            "join",
+            base,
+            ts,
+            community,
+            person=name_key("wx", who),
+            name=who,
+            source="import",
+            inviter=name_key("wx", by) if by and by not in ignore_inviters else None,
+        )
+    return event(
+        "leave",
+        base,
+        ts,
+        community,
+        person=name_key("wx", who),
+        name=who,
+        reason="kick" if what == "kick" else "leave",
+    )

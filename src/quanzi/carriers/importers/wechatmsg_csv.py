@@ -12,9 +12,9 @@ from quanzi.carriers.importers.common import (
     event,
     from_epoch,
     iso,
-    member_line,
     name_key,
     text_stream,
+    wechat_member_event,
 )
 from quanzi.domain.events import EventError
 from quanzi.errors import InvalidInput
@@ -46,34 +46,6 @@ V2_TYPES = {
 SKIPPED_V2 = {"拍一拍", "撤回消息"}
 
 
-def _member(kind: str, base: str, ts: str, community: str, text: str) -> dict[str, Any] | None:
-    """Turn a WeChat system line into a join/leave event, or None for other notices."""
-    found = member_line(text)
-    if found is None:
-        return None
-    what, who, by = found
-    if what == "join":
-        return event(
-            "join",
-            base,
-            ts,
-            community,
-            person=name_key("wx", who),
-            name=who,
-            source="import",
-            inviter=name_key("wx", by) if by and by != "你" else None,
-        )
-    return event(
-        "leave",
-        base,
-        ts,
-        community,
-        person=name_key("wx", who),
-        name=who,
-        reason="kick" if what == "kick" else "leave",
-    )
-
-
 def _v1(row: dict[str, str], community: str) -> dict[str, Any] | EventError | None:
     """Map one v1 row (MSG table columns) to an event."""
     try:
@@ -84,7 +56,7 @@ def _v1(row: dict[str, str], community: str) -> dict[str, Any] | EventError | No
     text = row.get("StrContent") or ""
     kind = row.get("Type") or ""
     if kind == "10000":
-        return _member("v1", base, ts, community, text)
+        return wechat_member_event(base, ts, community, text, ignore_inviters=("你",))
     if kind not in V1_TYPES and not kind.isdigit():
         return EventError(f"Type 无效：{kind!r}")
     if kind == "10002":
@@ -116,7 +88,7 @@ def _v2(row: dict[str, str], community: str) -> dict[str, Any] | EventError | No
     base = f"wechatmsg2:{community}:{row['消息ID']}"
     label, text = row.get("类型") or "", row.get("内容") or ""
     if label == "系统消息":
-        return _member("v2", base, ts, community, text)
+        return wechat_member_event(base, ts, community, text, ignore_inviters=("你",))
     if label in SKIPPED_V2:
         return None
     sender = (row.get("发送人") or "").strip()
