@@ -3,14 +3,16 @@
 from __future__ import annotations
 
 from collections import Counter, defaultdict
-from dataclasses import dataclass
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import Engine, func, select
 from sqlalchemy.orm import aliased
 
+from quanzi.analytics.attract_campaigns import codes_of, derived_invites, stored_rules
 from quanzi.domain import attract_ledger as ledger
+from quanzi.domain.attract_campaign import DEFAULT_STAGES, CampaignRules, Stage
 from quanzi.domain.attract_ledger import History, InviteFact, Outcome, Stay
 from quanzi.errors import NotFound
 from quanzi.store import models as m
@@ -25,10 +27,25 @@ class Ledger:
     first_join: dict[str, datetime]
     names: dict[str, str]
     now: datetime | None
+    rules: dict[str, CampaignRules] = field(default_factory=dict)
+    campaign: str | None = None
+
+    @property
+    def stages(self) -> tuple[Stage, ...]:
+        """The reward stages: the stored campaign's, else the default 3/5/10 friends."""
+        rule = self.rules.get(self.campaign or "")
+        if rule is not None and rule.stages:
+            return rule.stages
+        return tuple(Stage(n, f"第 {i} 阶") for i, n in enumerate(DEFAULT_STAGES, start=1))
 
 
-def load_ledger(engine: Engine, campaign: str | None = None, window_hours: float = 24) -> Ledger:
+def load_ledger(
+    engine: Engine, campaign: str | None = None, window_hours: float | None = None
+) -> Ledger:
     """Judge every invite of `campaign` (all campaigns when None) against the event log."""
+    # A stored campaign is judged by its own targets, window and stay hours (unless
+    # `window_hours` is given); any other campaign key keeps the stay of `window_hours`
+    # (24 by default) and the communities its invites point at as targets.
     inviter, invitee = aliased(m.Person), aliased(m.Person)
     with reading(engine) as session:
         query = (
@@ -42,8 +59,13 @@ def load_ledger(engine: Engine, campaign: str | None = None, window_hours: float
         if campaign is not None:
             query = query.where(m.Invite.campaign == campaign)
         invites = [InviteFact(*row) for row in session.execute(query)]
-        if campaign is not None and not invites:
+        rules = stored_rules(session, campaign)
+        invites += derived_invites(session, codes_of(session, campaign), invites)
+        if campaign is not None and not invites and campaign not in rules:
             raise NotFound(f"活动 {campaign} 没有任何邀请记录", code="campaign_not_found")
+        if window_hours is not None:
+            stay = timedelta(hours=window_hours)
+            rules = {k: replace(r, stay=stay) for k, r in rules.items()}
         moves = session.execute(
             select(m.Event.kind, m.Event.ts, m.Person.key, m.Community.key)
             .select_from(m.Event)
@@ -67,10 +89,10 @@ def load_ledger(engine: Engine, campaign: str | None = None, window_hours: float
             if key in people
         }
     stays, first_join = _stays(moves)
-    history = History(
-        stays, [(str(p), str(c)) for p, c in rejected], now, timedelta(hours=window_hours)
-    )
-    return Ledger(ledger.judge(invites, history), first_join, names, now)
+    window = timedelta(hours=24 if window_hours is None else window_hours)
+    history = History(stays, [(str(p), str(c)) for p, c in rejected], now, window)
+    outcomes = ledger.judge(invites, history, rules)
+    return Ledger(outcomes, first_join, names, now, rules, campaign)
 
 
 def _stays(moves: Any) -> tuple[list[Stay], dict[str, datetime]]:
@@ -95,10 +117,14 @@ def _round(value: float | None, digits: int = 3) -> float | None:
 
 
 def fission_report(
-    engine: Engine, campaign: str | None = None, window_hours: float = 24
+    engine: Engine, campaign: str | None = None, window_hours: float | None = None
 ) -> dict[str, Any]:
     """The CLI contract of `quanzi fission report`."""
-    book = load_ledger(engine, campaign, window_hours)
+    return report_of(load_ledger(engine, campaign, window_hours))
+
+
+def report_of(book: Ledger) -> dict[str, Any]:
+    """The report's figures from a judged ledger (one judging serves page and report)."""
     outcomes = book.outcomes
     reasons = Counter(o.reason for o in outcomes if o.status != ledger.VALID)
     return {
@@ -111,14 +137,15 @@ def fission_report(
     }
 
 
-def inviter_board(book: Ledger, stages: tuple[int, ...] = (3, 5, 10)) -> list[dict[str, Any]]:
+def inviter_board(book: Ledger, stages: tuple[int, ...] | None = None) -> list[dict[str, Any]]:
     """Each inviter's valid, waiting and invalid invites and the reward stages reached."""
+    needs = stages if stages is not None else tuple(s.friends for s in book.stages)
     rows: list[dict[str, Any]] = []
     for person, counts in ledger.by_inviter(book.outcomes).items():
         valid = counts[ledger.VALID]
         rows.append({"person": person, "name": book.names.get(person, person), "valid": valid,
                      "waiting": counts[ledger.WAITING], "invalid": counts[ledger.INVALID],
-                     "stages": ledger.stages_reached(valid, stages)})  # fmt: skip
+                     "stages": ledger.stages_reached(valid, needs)})  # fmt: skip
     rows.sort(key=lambda r: (-r["valid"], -r["waiting"], r["person"]))
     return rows
 

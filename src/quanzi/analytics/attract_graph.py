@@ -8,7 +8,7 @@ from datetime import datetime
 from typing import Any
 
 import numpy as np
-from sqlalchemy import Engine, func, select
+from sqlalchemy import Engine, func, or_, select
 from sqlalchemy.orm import aliased
 
 from quanzi.domain.attract_graph import IDEAL, Graph, reach_by_degree
@@ -69,21 +69,29 @@ def load_interactions(engine: Engine, community: str | None = None) -> Interacti
     with reading(engine) as session:
         cid = _community_id(session, community)
         now: datetime | None = session.scalar(select(func.max(m.Event.ts)))
-        query = (
-            select(m.Event.source_id, m.Event.ts, m.Person.key, m.Event.payload)
+        messages = (
+            select(m.Event.source_id, m.Event.ts, m.Event.id, m.Person.key)
             .join(m.Person, m.Person.id == m.Event.person_id)
             .where(m.Event.kind == "message")
-            .order_by(m.Event.ts, m.Event.id)
         )
         if cid is not None:
-            query = query.where(m.Event.community_id == cid)
-        author: dict[str, str] = {}
-        for source_id, ts, person, payload in session.execute(query):
-            author[source_id] = person
+            messages = messages.where(m.Event.community_id == cid)
+        # Payloads are read only for replies and mentions (a fraction of all messages):
+        # decoding every message's JSON was most of this page's time.
+        reply_to = m.Event.payload["reply_to"].as_string()
+        mentions = m.Event.payload["mentions"].as_string()
+        pointing = messages.add_columns(m.Event.payload).where(
+            or_(reply_to.is_not(None), mentions.is_not(None))
+        )
+        author = {sid: (ts, eid, person) for sid, ts, eid, person in session.execute(messages)}
+        for _, ts, eid, person, payload in session.execute(
+            pointing.order_by(m.Event.ts, m.Event.id)
+        ):
             age = (now - ts).total_seconds() / 86400 if now else 0.0
             target = author.get(payload.get("reply_to") or "")
-            if target:
-                out.edge(person, target, REPLY, age)
+            # Only a message seen before this one (in log order) can be replied to.
+            if target and target[:2] <= (ts, eid):
+                out.edge(person, target[2], REPLY, age)
             for mentioned in payload.get("mentions") or []:
                 out.edge(person, str(mentioned), MENTION, age)
         invites = (

@@ -9,7 +9,7 @@ import numpy as np
 from sqlalchemy import Engine, func, select
 from sqlalchemy.orm import aliased
 
-from quanzi.analytics.attract_graph import MENTION, REPLY, load_interactions
+from quanzi.analytics.attract_graph import MENTION, REPLY, Interactions, load_interactions
 from quanzi.domain.attract_graph import betweenness, pagerank
 from quanzi.domain.attract_influence import Signals, rank_roles
 from quanzi.store import models as m
@@ -55,9 +55,11 @@ def _money(
     )
 
 
-def influence(engine: Engine, top: int = 20, community: str | None = None) -> list[dict[str, Any]]:
+def influence(
+    engine: Engine, top: int = 20, community: str | None = None, found: Interactions | None = None
+) -> list[dict[str, Any]]:
     """The CLI contract of `quanzi influence`: the ranked KOL/KOC/KOT list with reasons."""
-    found = load_interactions(engine, community)
+    found = found if found is not None else load_interactions(engine, community)
     n = len(found.people)
     if n == 0:
         return []

@@ -19,7 +19,10 @@ fission_app = typer.Typer(
 )
 JsonOption = Annotated[bool, typer.Option("--json", help="以 JSON 输出")]
 CampaignOption = Annotated[str | None, typer.Option("--campaign", help="活动标识（默认全部）")]
-WindowOption = Annotated[float, typer.Option("--window-hours", help="入群后需留满的小时数")]
+WindowOption = Annotated[
+    float | None,
+    typer.Option("--window-hours", help="入群后需留满的小时数（默认 24；已登记的活动用其设置）"),
+]
 
 
 def _emit(data: object) -> None:
@@ -29,13 +32,13 @@ def _emit(data: object) -> None:
 @fission_app.command("report")
 @guarded
 def report(
-    campaign: CampaignOption = None, window_hours: WindowOption = 24.0,
+    campaign: CampaignOption = None, window_hours: WindowOption = None,
     as_json: JsonOption = False, db: DbOption = None,
 ) -> None:  # fmt: skip
     """裂变报告：邀请数、有效数、无效原因、K 因子、裂变周期、各代人数。"""
     from quanzi.analytics.attract_fission import fission_report
 
-    if window_hours < 0:
+    if window_hours is not None and window_hours < 0:
         raise InvalidInput("--window-hours 不能为负数", code="invalid_window")
     data = fission_report(open_database(db), campaign, window_hours)
     if as_json:
@@ -53,11 +56,11 @@ def report(
 @fission_app.command("ledger")
 @guarded
 def ledger(
-    campaign: CampaignOption = None, window_hours: WindowOption = 24.0,
+    campaign: CampaignOption = None, window_hours: WindowOption = None,
     limit: Annotated[int, typer.Option(help="最多显示多少人")] = 30,
     as_json: JsonOption = False, db: DbOption = None,
 ) -> None:  # fmt: skip
-    """邀请人台账：每人有效、待定、无效邀请数与已达奖励阶段（3/5/10 人）。"""
+    """邀请人台账：每人有效、待定、无效邀请数与已达奖励阶段（默认 3/5/10 人）。"""
     from quanzi.analytics.attract_fission import inviter_board, load_ledger
 
     rows = inviter_board(load_ledger(open_database(db), campaign, window_hours))[:limit]

@@ -61,7 +61,7 @@ def _simulate_with_progress(events: Iterator[dict[str, Any]], days: int) -> Iter
 
 
 def prepare_demo(engine: Engine) -> None:
-    """Do what the brand's operators would have done: ladder extras, drops from 接龙."""
+    """Do what the brand's operators would have done: ladder extras, drops from 接龙, campaigns."""
     from quanzi.services import groupbuy
     from quanzi.services.ladder_demo import seed_demo
     from quanzi.sim.cast import GROUP_BUYS
@@ -74,6 +74,9 @@ def prepare_demo(engine: Engine) -> None:
             opened += 1
     closed = groupbuy.close_due(engine, actor="demo")
     console.print(f"团购：从团长的接龙识别开团 {opened} 个，已截单 {len(closed)} 个")
+    from quanzi.services.attract_demo import seed_campaigns
+
+    console.print(f"裂变：登记活动 {seed_campaigns(engine)} 个（含群活码与邀请码）")
 
 
 @guarded

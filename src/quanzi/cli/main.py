@@ -6,6 +6,7 @@ import typer
 
 from quanzi.cli import admin, carriers, demo, ingest
 from quanzi.cli.attract import register as register_attract
+from quanzi.cli.attract_campaigns import campaign_app
 from quanzi.cli.bot import bot
 from quanzi.cli.filter import moderate, screen_app
 from quanzi.cli.groupbuy import groupbuy_app
@@ -34,6 +35,7 @@ app.command("moderate")(moderate)
 app.add_typer(jielong_app, name="jielong")
 app.add_typer(groupbuy_app, name="groupbuy")
 app.add_typer(ladder_app, name="ladder")
+app.add_typer(campaign_app, name="campaign")
 register_retain(app)
 register_attract(app)
 

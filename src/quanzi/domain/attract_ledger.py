@@ -8,6 +8,8 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
+from quanzi.domain.attract_campaign import CampaignRules, Stage
+
 VALID, WAITING, INVALID = "valid", "waiting", "invalid"
 REASONS = {
     "valid": "有效邀请",
@@ -18,6 +20,8 @@ REASONS = {
     "not_joined": "尚未入群",
     "left_early": "观察期内退群，阶段奖励收回",
     "in_window": "已入群，观察期未满",
+    "outside_window": "邀请不在活动时间内",
+    "not_target": "邀请进的社群不是活动的目标社群",
 }
 
 
@@ -51,6 +55,7 @@ class Outcome:
     status: str
     reason: str
     joined: datetime | None = None
+    left: datetime | None = None
 
 
 @dataclass
@@ -69,16 +74,26 @@ class History:
         self.rejected = frozenset(self.rejected)
 
 
-def judge(invites: Iterable[InviteFact], history: History) -> list[Outcome]:
+def judge(
+    invites: Iterable[InviteFact],
+    history: History,
+    rules: dict[str, CampaignRules] | None = None,
+) -> list[Outcome]:
     """Return each invite's outcome; earlier invites claim an invitee first."""
+    # A campaign in `rules` (a stored one) has its own targets, window and stay; any other
+    # campaign's targets are the communities its invites point at, with the history's stay.
+    rules = rules or {}
     ordered = sorted(invites, key=lambda i: (i.ts, i.event))
     targets: dict[str | None, set[str]] = defaultdict(set)
     for invite in ordered:
         targets[invite.campaign].add(invite.community)
+    for key, rule in rules.items():
+        targets[key] = set(rule.targets)
     claimed: set[tuple[str | None, str]] = set()
     outcomes = []
     for invite in ordered:
-        outcome = _judge_one(invite, targets[invite.campaign], claimed, history)
+        found = rules.get(invite.campaign or "")
+        outcome = _judge_one(invite, targets[invite.campaign], claimed, history, found)
         outcomes.append(outcome)
     return outcomes
 
@@ -88,10 +103,15 @@ def _judge_one(
     targets: set[str],
     claimed: set[tuple[str | None, str]],
     history: History,
+    rule: CampaignRules | None = None,
 ) -> Outcome:
-    """Apply the rules in order: self, already a member, first inviter, joined, stayed."""
+    """Apply the rules in order: self, window, target, new, first inviter, joined, stayed."""
     if invite.invitee == invite.inviter:
         return Outcome(invite, INVALID, "self")
+    if rule is not None and not rule.in_window(invite.ts):
+        return Outcome(invite, INVALID, "outside_window")
+    if invite.community not in targets:
+        return Outcome(invite, INVALID, "not_target")
     stays = [s for s in history.by_person.get(invite.invitee, []) if s.community in targets]
     if any(s.joined < invite.ts for s in stays):
         return Outcome(invite, INVALID, "not_new")
@@ -103,9 +123,9 @@ def _judge_one(
         refused = any((invite.invitee, c) in history.rejected for c in targets)
         return Outcome(invite, INVALID, "rejected" if refused else "not_joined")
     stay = stays[0]
-    deadline = stay.joined + history.window
+    deadline = stay.joined + (history.window if rule is None else rule.stay)
     if stay.left is not None and stay.left < deadline:
-        return Outcome(invite, INVALID, "left_early", stay.joined)
+        return Outcome(invite, INVALID, "left_early", stay.joined, stay.left)
     if stay.left is None and history.now is not None and history.now < deadline:
         return Outcome(invite, WAITING, "in_window", stay.joined)
     return Outcome(invite, VALID, "valid", stay.joined)
@@ -114,6 +134,39 @@ def _judge_one(
 def stages_reached(valid: int, stages: Sequence[int]) -> int:
     """How many reward stages (N valid friends each) an inviter has reached."""
     return sum(1 for need in sorted(stages) if valid >= need)
+
+
+@dataclass(frozen=True)
+class Progress:
+    """One inviter's reward stages: reached now, still pending, and taken back."""
+
+    reached: tuple[Stage, ...]
+    pending: tuple[Stage, ...]
+    taken_back: tuple[Stage, ...]
+
+
+def progress(outcomes: Iterable[Outcome], stages: Sequence[Stage]) -> Progress:
+    """Stages one inviter's invites earn: reached (valid), pending (waiting), taken back."""
+    # As 任务宝 tools count: a joined invitee counts from the join, one who leaves inside
+    # the window is subtracted again; a stage the running count once reached but no longer
+    # holds, even counting invitees still in their window, is taken back.
+    moves: list[tuple[datetime, int]] = []
+    valid = waiting = 0
+    for o in outcomes:
+        valid += o.status == VALID
+        waiting += o.status == WAITING
+        if o.joined is not None and o.reason in ("valid", "in_window", "left_early"):
+            moves.append((o.joined, 1))
+            if o.reason == "left_early" and o.left is not None:
+                moves.append((o.left, -1))
+    peak = count = 0
+    for _, step in sorted(moves):
+        count += step
+        peak = max(peak, count)
+    reached = tuple(s for s in stages if s.friends <= valid)
+    pending = tuple(s for s in stages if valid < s.friends <= valid + waiting)
+    taken = tuple(s for s in stages if valid + waiting < s.friends <= peak)
+    return Progress(reached, pending, taken)
 
 
 def by_inviter(outcomes: Iterable[Outcome]) -> dict[str, Counter[str]]:

@@ -291,6 +291,7 @@ def table(model: type[Base]) -> Table:
     return cast(Table, model.__table__)
 
 
+from quanzi.store import models_attract as models_attract  # noqa: E402
 from quanzi.store import models_filter as models_filter  # noqa: E402
 from quanzi.store import models_ladder as models_ladder  # noqa: E402
 from quanzi.store import models_retain as models_retain  # noqa: E402

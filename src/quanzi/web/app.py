@@ -23,6 +23,8 @@ from quanzi.web.api.groupbuy import router as groupbuy_api_router
 from quanzi.web.api.routes import install_openapi
 from quanzi.web.api.routes import router as api_router
 from quanzi.web.console.attract import router as attract_console_router
+from quanzi.web.console.attract_campaigns import router as campaigns_console_router
+from quanzi.web.console.attract_join import router as join_router
 from quanzi.web.console.filter import router as filter_console_router
 from quanzi.web.console.groupbuy import router as groupbuy_console_router
 from quanzi.web.console.ladder import router as ladder_console_router
@@ -85,7 +87,9 @@ def create_app(database_url: str | None = None) -> FastAPI:
     app.include_router(carriers_api_router)
     install_openapi(app)
     app.include_router(console_router)
+    app.include_router(campaigns_console_router)
     app.include_router(attract_console_router)
+    app.include_router(join_router)
     app.include_router(filter_console_router)
     app.include_router(groupbuy_console_router)
     app.include_router(ladder_console_router)

@@ -45,6 +45,14 @@
                  label: { fontSize: 10 }, expandAndCollapse: true };
       }),
     });
+  }
+
+  // Reach and influence arrive later (/fission/reach), swapped in by htmx.
+  function drawReach() {
+    var node = document.getElementById("attract-reach-data");
+    if (!node || node.dataset.drawn || typeof echarts === "undefined") return;
+    node.dataset.drawn = "1";
+    var data = JSON.parse(node.textContent);
     chart("chart-reach", {
       color: ["#16a34a", "#d1d5db"], tooltip: { trigger: "axis" }, legend: { top: 0 }, grid: GRID,
       xAxis: { type: "category", data: ["1 度", "2 度", "3 度"] },
@@ -65,6 +73,13 @@
     });
   }
 
-  if (document.readyState === "loading") document.addEventListener("DOMContentLoaded", draw);
-  else draw();
+  function drawAll() {
+    draw();
+    drawReach();
+  }
+
+  if (document.readyState === "loading") document.addEventListener("DOMContentLoaded", drawAll);
+  else drawAll();
+  document.addEventListener("htmx:after:swap", drawReach);
+  document.addEventListener("htmx:after:settle", drawReach);
 })();
