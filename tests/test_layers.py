@@ -26,6 +26,7 @@ FORBIDDEN = {
     "store": ("quanzi.services", "quanzi.web", "quanzi.cli", "quanzi.analytics"),
     "services": ("quanzi.web", "quanzi.cli"),
     "analytics": ("quanzi.services", "quanzi.web", "quanzi.cli"),
+    "metrics": ("quanzi.services", "quanzi.web", "quanzi.cli"),
     "carriers": ("quanzi.web", "quanzi.cli"),
     "web": ("quanzi.cli",),
 }

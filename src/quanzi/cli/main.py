@@ -5,6 +5,7 @@ from __future__ import annotations
 import typer
 
 from quanzi.cli import admin, carriers, demo, ingest
+from quanzi.cli.analytics import analytics_app
 from quanzi.cli.attract import register as register_attract
 from quanzi.cli.attract_campaigns import campaign_app
 from quanzi.cli.bot import bot
@@ -35,6 +36,7 @@ app.command("moderate")(moderate)
 app.add_typer(jielong_app, name="jielong")
 app.add_typer(groupbuy_app, name="groupbuy")
 app.add_typer(ladder_app, name="ladder")
+app.add_typer(analytics_app, name="analytics")
 app.add_typer(campaign_app, name="campaign")
 register_retain(app)
 register_attract(app)

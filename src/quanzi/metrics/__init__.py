@@ -1,0 +1,1 @@
+"""Metrics defined once over ibis tables, run on SQLite, PostgreSQL, DuckDB and Spark."""

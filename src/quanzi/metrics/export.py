@@ -1,0 +1,128 @@
+"""Export the tables the metrics read to parquet files, in bounded chunks, atomically."""
+
+from __future__ import annotations
+
+import json
+import os
+from collections.abc import Callable
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import pyarrow as pa
+import pyarrow.parquet as pq
+from sqlalchemy import Boolean, Connection, Date, Engine, Float, Integer, Table, func, select
+
+from quanzi.metrics.engines import MANIFEST
+from quanzi.store import models as m
+from quanzi.store.models import UtcDateTime
+
+CHUNK_ROWS = 50_000
+FORMAT = "quanzi-metrics-parquet"
+# Only the columns an analysis needs: no message text, payloads or names leave the store.
+EXPORTS: dict[str, tuple[Table, tuple[str, ...]]] = {
+    name: (m.table(model), tuple(columns.split()))
+    for name, model, columns in (
+        ("event", m.Event, "id ts kind community_id person_id"),
+        (
+            "orders",
+            m.Order,
+            "id order_key event_id community_id person_id item qty amount leader_id source "
+            "status ts refunded_at",
+        ),
+        (
+            "invite",
+            m.Invite,
+            "id event_id community_id inviter_id invitee_id campaign via ts status",
+        ),
+        ("community", m.Community, "id key name purpose model type carrier price ladder rank"),
+        ("person", m.Person, "id key source stratum stage inviter_id first_seen"),
+    )
+}
+Progress = Callable[[str, int, int], None]
+
+
+def _arrow_type(column: Any) -> pa.DataType:
+    kind = column.type
+    if isinstance(kind, UtcDateTime):
+        return pa.timestamp("us", tz="UTC")
+    if isinstance(kind, Boolean):
+        return pa.bool_()
+    if isinstance(kind, Integer):  # BigInteger and the SQLite variant are Integers too
+        return pa.int64()
+    if isinstance(kind, Float):
+        return pa.float64()
+    if isinstance(kind, Date):
+        return pa.date32()
+    return pa.string()
+
+
+def arrow_schema(name: str) -> pa.Schema:
+    """Return the parquet schema of exported table `name`."""
+    table, names = EXPORTS[name]
+    return pa.schema([pa.field(n, _arrow_type(table.c[n])) for n in names])
+
+
+def _write_table(
+    connection: Connection,
+    directory: Path,
+    name: str,
+    chunk_rows: int,
+    progress: Progress | None,
+) -> int:
+    """Stream one table into `name.parquet`, one row group per chunk; return its row count."""
+    table, names = EXPORTS[name]
+    columns = [table.c[n] for n in names]
+    schema = arrow_schema(name)
+    total = connection.scalar(select(func.count()).select_from(table)) or 0
+    query = select(*columns).order_by(table.c.id)
+    result = connection.execution_options(stream_results=True, yield_per=chunk_rows).execute(query)
+    final = directory / f"{name}.parquet"
+    temporary = directory / f".{name}.parquet.tmp"
+    done = 0
+    with pq.ParquetWriter(temporary, schema) as writer:
+        for part in result.partitions(chunk_rows):
+            values = list(zip(*part, strict=True))
+            arrays = [pa.array(v, type=f.type) for v, f in zip(values, schema, strict=True)]
+            writer.write_batch(pa.RecordBatch.from_arrays(arrays, schema=schema))
+            done += len(part)
+            if progress is not None:
+                progress(name, done, total)
+    # A reader sees the old file or the whole new one, never a half-written one.
+    os.replace(temporary, final)
+    if progress is not None:
+        progress(name, done, max(total, done))
+    return done
+
+
+def export_parquet(
+    engine: Engine,
+    directory: Path,
+    *,
+    chunk_rows: int = CHUNK_ROWS,
+    progress: Progress | None = None,
+) -> dict[str, Any]:
+    """Write the metric tables of the store to `directory` as parquet and return the manifest."""
+    directory.mkdir(parents=True, exist_ok=True)
+    tables: dict[str, Any] = {}
+    with engine.connect() as connection:
+        if engine.dialect.name == "postgresql":
+            # One snapshot for every table, even while events keep arriving.
+            connection = connection.execution_options(isolation_level="REPEATABLE READ")
+        with connection.begin():
+            last_event = connection.scalar(select(func.max(m.Event.id))) or 0
+            for name in EXPORTS:
+                rows = _write_table(connection, directory, name, chunk_rows, progress)
+                tables[name] = {"file": f"{name}.parquet", "rows": rows}
+    manifest = {
+        "format": FORMAT,
+        "version": 1,
+        "exported_at": datetime.now(UTC).isoformat(),
+        "database": engine.dialect.name,
+        "last_event_id": last_event,
+        "tables": tables,
+    }
+    temporary = directory / f".{MANIFEST}.tmp"
+    temporary.write_text(json.dumps(manifest, ensure_ascii=False, indent=2), encoding="utf-8")
+    os.replace(temporary, directory / MANIFEST)
+    return manifest
