@@ -34,14 +34,10 @@ class RecordingBot(Bot):
         return {"message_id": len(self.calls)} if api.startswith("send") else None
 
 
-@pytest.fixture(scope="module")
-def plugin() -> Any:
-    """NoneBot initialised once with the OneBot adapter and the quanzi plugin."""
-    nonebot.init(
-        driver="~fastapi", superusers={"90001"}, command_start={"/"}, quanzi_bot_groups=GROUPS
-    )
-    nonebot.get_driver().register_adapter(Adapter)
-    return nonebot.load_plugin("quanzi.carriers.bot")
+@pytest.fixture
+def plugin(nonebot_plugin: Any) -> Any:
+    """NoneBot initialised once (conftest) with the OneBot adapter and the quanzi plugin."""
+    return nonebot_plugin
 
 
 @pytest.fixture

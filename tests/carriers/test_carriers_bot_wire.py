@@ -20,6 +20,7 @@ pytest.importorskip("nonebot")
 PAYLOADS = json.loads(
     (Path(__file__).parents[1] / "fixtures" / "carriers" / "onebot.json").read_text("utf-8")
 )
+ADS = ("ad_message_1", "ad_message_2")  # the same ad twice: warned, then recalled
 HEADERS = {"Authorization": "Bearer s3cret", "X-Self-ID": "10001", "X-Client-Role": "Universal"}
 
 
@@ -33,7 +34,7 @@ async def play_napcat(url: str) -> list[dict[str, Any]]:
     """Connect like NapCat, push a join request and a member increase, answer every action."""
     actions: list[dict[str, Any]] = []
     async with websockets.connect(url, additional_headers=HEADERS) as ws:
-        for name in ("join_request", "group_increase", "group_message"):
+        for name in ("join_request", "group_increase", "group_message", *ADS):
             await ws.send(json.dumps(PAYLOADS[name], ensure_ascii=False))
         try:
             while True:
@@ -71,6 +72,7 @@ def test_napcat_over_reverse_websocket(db_url: str) -> None:
             "123456789=fruit-qq",
             "--superuser",
             "90001",
+            "--no-organ-posts",  # the calendar must not post into this exchange at 21:00
         ],
         env=env,
         stdout=subprocess.DEVNULL,
@@ -85,7 +87,11 @@ def test_napcat_over_reverse_websocket(db_url: str) -> None:
             time.sleep(0.05)
         actions = asyncio.run(play_napcat(f"ws://127.0.0.1:{port}/onebot/v11/ws"))
         names = [a["action"] for a in actions]
-        assert names.count("send_group_msg") == 1  # the welcome after group_increase
+        # The welcome after group_increase, then a warning for each ad.
+        assert names.count("send_group_msg") == 3
+        # NoneBot handles events concurrently, so either copy may be the one that is recalled.
+        [recall] = [a["params"] for a in actions if a["action"] == "delete_msg"]
+        assert recall["message_id"] in (2001, 2002)
         assert names.count("set_group_add_request") + names.count("send_private_msg") == 1
         with pytest.raises(websockets.exceptions.InvalidStatus):
             asyncio.run(

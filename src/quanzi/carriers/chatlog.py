@@ -3,15 +3,19 @@
 from __future__ import annotations
 
 import json
+import urllib.error
 import urllib.parse
 import urllib.request
+from collections.abc import Iterator
 from typing import Any
 
 from sqlalchemy import Engine
 
 from quanzi.carriers.importers.chatlog_json import events_of
 from quanzi.carriers.importers.run import ImportReport, counted
+from quanzi.domain.events import Event, EventError
 from quanzi.errors import InvalidInput, QuanziError
+from quanzi.services.carrier_alerts import raise_alerts
 from quanzi.services.ingest import ingest_parsed
 
 DEFAULT_BASE = "http://127.0.0.1:5030"
@@ -32,9 +36,19 @@ def ingest_messages(engine: Engine, messages: list[Any], community: str) -> Impo
     if not community.strip():
         raise InvalidInput("缺少社群标识 community", code="chatlog_no_community")
     report = ImportReport(format="chatlog-json")
-    result = ingest_parsed(engine, counted(report, events_of(messages, community)))
+    ids: list[str] = []
+
+    def remembered() -> Iterator[tuple[int, Event | EventError]]:
+        for place, item in counted(report, events_of(messages, community)):
+            if isinstance(item, Event):
+                ids.append(item.id)
+            yield place, item
+
+    result = ingest_parsed(engine, remembered())
     report.new_events, report.duplicates = result.stored, result.duplicates
     report.rejected = [{"line": r.line, "reason": r.reason} for r in result.rejected]
+    # WeChat cannot be moderated by API: the engines' decisions go to operators as alerts.
+    report.alerts = raise_alerts(engine, community, ids, actor="chatlog")
     return report
 
 
@@ -51,9 +65,23 @@ def fetch(url: str) -> list[Any]:
     try:
         with urllib.request.urlopen(url, timeout=PULL_TIMEOUT) as response:
             body = json.loads(response.read().decode("utf-8"))
-    except (OSError, ValueError) as exc:
+    except urllib.error.HTTPError as exc:
         raise QuanziError(
-            f"无法从 chatlog 读取 {url}：{exc}", code="chatlog_unreachable", http_status=502
+            f"chatlog 拒绝了请求（HTTP {exc.code}）：{url}", code="chatlog_refused", http_status=502
+        ) from None
+    except OSError as exc:
+        why = getattr(exc, "reason", exc)
+        raise QuanziError(
+            f"连不上 chatlog：{url}。请确认 chatlog 已开启 HTTP 服务（默认 {DEFAULT_BASE}）、"
+            f"地址和端口正确。原因：{why}",
+            code="chatlog_unreachable",
+            http_status=502,
+        ) from None
+    except ValueError:
+        raise QuanziError(
+            f"chatlog 返回的不是有效的 JSON：{url}（是否漏了 format=json？）",
+            code="chatlog_bad_body",
+            http_status=502,
         ) from None
     if body is None:
         return []

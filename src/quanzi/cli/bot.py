@@ -14,8 +14,17 @@ from quanzi.config import get_settings
 from quanzi.errors import QuanziError
 
 
-def build_app(database_url: str, token: str, superusers: list[str], groups: dict[str, str]) -> Any:
-    """Initialise NoneBot on FastAPI with OneBot v11, load the plugin, mount the console at /."""
+def build_app(
+    database_url: str,
+    token: str,
+    superusers: list[str],
+    groups: dict[str, str],
+    **options: Any,
+) -> Any:
+    """Initialise NoneBot on FastAPI with OneBot v11, load the plugin, mount the console at /.
+
+    `options` override the plugin's settings by name without the `quanzi_bot_` prefix.
+    """
     try:
         import nonebot
         from nonebot.adapters.onebot.v11 import Adapter
@@ -32,6 +41,7 @@ def build_app(database_url: str, token: str, superusers: list[str], groups: dict
         superusers=set(superusers),
         command_start={"/"},
         quanzi_bot_groups=groups,
+        **{f"quanzi_bot_{name}": value for name, value in options.items()},
     )
     nonebot.get_driver().register_adapter(Adapter)
     plugin = nonebot.load_plugin("quanzi.carriers.bot")
@@ -70,6 +80,25 @@ def bot(
     group: Annotated[
         list[str] | None, typer.Option("--group", help="群号=社群标识，可多次")
     ] = None,
+    organ_posts: Annotated[
+        bool,
+        typer.Option(
+            "--organ-posts/--no-organ-posts", help="按运营日历定时发每日话题和社群日报（默认开）"
+        ),
+    ] = True,
+    welcome: Annotated[
+        str | None,
+        typer.Option(
+            "--welcome",
+            help="入群欢迎：playbook（按意向分层的话术，默认）、off（不欢迎）或一段固定文字",
+        ),
+    ] = None,
+    jielong_reply: Annotated[
+        bool,
+        typer.Option(
+            "--jielong-reply/--no-jielong-reply", help="记入接龙后在群里回复确认（默认开）"
+        ),
+    ] = True,
 ) -> None:
     """启动 QQ 机器人与控制台（同一端口）；NapCatQQ/LLBot 用反向 WebSocket 连接 /onebot/v11/ws。"""
     import uvicorn
@@ -83,7 +112,10 @@ def bot(
             "[yellow]警告[/] 没有设置 OneBot 访问令牌，任何人都能连上机器人；"
             "请用 --token 或 QUANZI_ONEBOT_TOKEN"
         )
-    app = build_app(url, secret, superuser or [], _groups(group or []))
+    plugin: dict[str, Any] = {"organ_posts": organ_posts, "jielong_reply": jielong_reply}
+    if welcome is not None:
+        plugin["welcome"] = welcome
+    app = build_app(url, secret, superuser or [], _groups(group or []), **plugin)
     where = f"{host or settings.host}:{port or settings.port}"
     console.print(f"控制台 http://{where}/ ；OneBot 反向 WebSocket ws://{where}/onebot/v11/ws")
     uvicorn.run(app, host=host or settings.host, port=port or settings.port, log_level="warning")

@@ -1,4 +1,4 @@
-"""`quanzi import`: load a chat export (QQ, WeChat, Telegram, Discord) as canonical events."""
+"""`quanzi import` and `quanzi chatlog pull`: chat exports and WeChat history as events."""
 
 from __future__ import annotations
 
@@ -10,6 +10,7 @@ from typing import Annotated
 import typer
 from rich.progress import BarColumn, Progress, TextColumn, TimeRemainingColumn, TransferSpeedColumn
 
+from quanzi.carriers.chatlog import DEFAULT_BASE, pull
 from quanzi.carriers.importers import FORMATS
 from quanzi.carriers.importers.run import ImportReport, import_stream
 from quanzi.cli.common import DbOption, open_database
@@ -84,3 +85,30 @@ def import_export(
             progress=lambda _place: progress.update(task, completed=handle.tell()),
         )
     print_import(report, as_json)
+
+
+chatlog_app = typer.Typer(help="微信（chatlog）：拉取聊天记录", no_args_is_help=True)
+
+
+@chatlog_app.command("pull")
+@guarded
+def chatlog_pull(
+    talker: Annotated[str, typer.Option("--talker", help="群 ID（xxx@chatroom）、备注或昵称")],
+    time_range: Annotated[
+        str, typer.Option("--time", help="时间范围，如 2024-01-01~2024-01-31 或 2024-01-02")
+    ],
+    community: Annotated[str, typer.Option("--community", help="导入到哪个社群（社群标识）")],
+    base: Annotated[str, typer.Option("--base", help="chatlog HTTP 服务地址")] = DEFAULT_BASE,
+    as_json: Annotated[bool, typer.Option("--json", help="以 JSON 输出结果")] = False,
+    db: DbOption = None,
+) -> None:
+    """从 chatlog 的 HTTP 服务拉取一个群的聊天记录；引擎判定写成运营提醒，重复拉取不重复存。"""
+    if not community.strip():
+        raise InvalidInput("--community 不能为空")
+    engine = open_database(db)
+    report = pull(engine, community.strip(), talker, time_range, base=base)
+    print_import(report, as_json)
+    if not as_json and report.alerts:
+        console.print(
+            f"新增运营提醒 [bold yellow]{report.alerts}[/] 条：请到控制台「载体与导入」处理"
+        )

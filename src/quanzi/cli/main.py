@@ -24,6 +24,7 @@ app = typer.Typer(
 )
 app.command("ingest")(ingest.ingest)
 app.command("import")(carriers.import_export)
+app.add_typer(carriers.chatlog_app, name="chatlog")
 app.command("bot")(bot)
 app.command("demo")(demo.demo)
 app.command("serve")(demo.serve)

@@ -292,6 +292,7 @@ def table(model: type[Base]) -> Table:
 
 
 from quanzi.store import models_attract as models_attract  # noqa: E402
+from quanzi.store import models_carriers as models_carriers  # noqa: E402
 from quanzi.store import models_filter as models_filter  # noqa: E402
 from quanzi.store import models_ladder as models_ladder  # noqa: E402
 from quanzi.store import models_metrics as models_metrics  # noqa: E402

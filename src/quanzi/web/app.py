@@ -25,6 +25,7 @@ from quanzi.web.api.routes import router as api_router
 from quanzi.web.console.attract import router as attract_console_router
 from quanzi.web.console.attract_campaigns import router as campaigns_console_router
 from quanzi.web.console.attract_join import router as join_router
+from quanzi.web.console.carriers import router as carriers_console_router
 from quanzi.web.console.filter import router as filter_console_router
 from quanzi.web.console.groupbuy import router as groupbuy_console_router
 from quanzi.web.console.ladder import router as ladder_console_router
@@ -89,6 +90,7 @@ def create_app(database_url: str | None = None) -> FastAPI:
     app.include_router(console_router)
     app.include_router(campaigns_console_router)
     app.include_router(attract_console_router)
+    app.include_router(carriers_console_router)
     app.include_router(join_router)
     app.include_router(filter_console_router)
     app.include_router(groupbuy_console_router)

@@ -10,6 +10,8 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import Engine, func, select
 
 from quanzi.config import get_settings
+from quanzi.domain import strata
+from quanzi.errors import NotFound
 from quanzi.services.ingest import ingest_objects
 from quanzi.store import models as m
 from quanzi.store.db import reading
@@ -67,7 +69,13 @@ def daily_report_text(engine: Engine, community: str) -> str:
     from quanzi.analytics.retain_report import daily_report
 
     today = datetime.now(ZoneInfo(get_settings().timezone)).date()
-    return str(daily_report(engine, community, today)["text"])
+    try:
+        return str(daily_report(engine, community, today)["text"])
+    except NotFound:
+        raise NotFound(
+            f"本群（社群 {community}）在 quanzi 里还没有任何记录，暂时出不了日报。",
+            code="community_not_found",
+        ) from None
 
 
 def open_drops(engine: Engine, community: str, actor: str) -> list[str]:
@@ -94,6 +102,73 @@ def jielong_status(engine: Engine, community: str, actor: str) -> str:
     text = (
         f"【{drop['title']}】已报名 {drop['lines']} 人，共 {drop['qty']:g}{drop['unit'] or ''}，"
         f"金额 ¥{drop['amount']:.2f}"
+    )
+    if result.over_stock:
+        text += f"；超出库存：{'、'.join(result.over_stock)}"
+    return text
+
+
+def rules_of(engine: Engine, community: str) -> tuple[str, str]:
+    """Return the (installation, community) filter rule texts the community moderates by."""
+    from quanzi.services.screening import rules_texts
+
+    with reading(engine) as session:
+        cid = session.scalar(select(m.Community.id).where(m.Community.key == community))
+        return rules_texts(session, cid)
+
+
+def welcome_text(engine: Engine, community: str, person: str, product: str) -> str:
+    """The welcome of the newcomer's stratum playbook (weak when nothing places them yet)."""
+    with reading(engine) as session:
+        row = session.execute(
+            select(m.Person.name, m.Person.stratum).where(m.Person.key == person)
+        ).first()
+        brand = session.scalar(select(m.Community.name).where(m.Community.key == community))
+    name, stratum = (row.name, row.stratum) if row else (None, None)
+    # An unknown source says nothing about intent: treat them gently, as the weak playbook does.
+    return strata.welcome(
+        stratum if stratum in strata.PLAYBOOKS else "weak",
+        name or "新朋友",
+        brand=brand or "我们",
+        product=product,
+    )
+
+
+def capture_jielong(engine: Engine, raw: dict[str, Any], staff: bool) -> str | None:
+    """Capture a 接龙 message into its open drop (staff may open one); say what it counts."""
+    from quanzi.analytics.groupbuy import drops
+    from quanzi.domain.groupbuy import read_title
+    from quanzi.domain.jielong import parse
+    from quanzi.services import groupbuy
+
+    community, parsed = raw["community"], parse(raw["text"])
+    if not parsed.title:
+        return None
+    current = [
+        d for d in drops(engine, community) if d["status"] == "open" and d["title"] == parsed.title
+    ]
+    if current:
+        key = current[0]["key"]
+    elif staff and not parsed.entries:
+        # A group admin starting a fresh thread opens its drop, as /开团 would.
+        posted = datetime.fromisoformat(raw["ts"])
+        terms = read_title(parsed.title, posted, get_settings().timezone)
+        key = f"{community}-{raw['id']}"
+        groupbuy.open_drop(
+            engine, community=community, item=terms.product or parsed.title,
+            title=parsed.title, price=terms.price or 0.0, unit=terms.unit,
+            deadline=terms.deadline, key=key, opened_at=posted, actor=raw["person"],
+        )  # fmt: skip
+    else:
+        return None
+    result = groupbuy.capture(engine, key, actor=raw["person"])
+    drop = next(d for d in drops(engine, community) if d["key"] == key)
+    if not current:
+        price = f"¥{drop['price']:g}/{drop['unit']}" if drop["unit"] else f"¥{drop['price']:g}"
+        return f"已开团【{drop['title']}】{price}：大家接龙报名即可，自动记入取货单。"
+    text = (
+        f"已记入接龙【{drop['title']}】：{drop['lines']} 人，"
+        f"共 {drop['qty']:g}{drop['unit'] or ''}，金额 ¥{drop['amount']:.2f}"
     )
     if result.over_stock:
         text += f"；超出库存：{'、'.join(result.over_stock)}"

@@ -13,9 +13,8 @@ from quanzi.carriers.importers.common import (
     name_key,
     wechat_member_event,
 )
-from quanzi.carriers.importers.jsonfile import load
+from quanzi.carriers.importers.jsonfile import Meta, stream
 from quanzi.domain.events import EventError
-from quanzi.errors import InvalidInput
 
 TYPES = {1: "text", 3: "image", 34: "other", 43: "other", 47: "sticker", 49: "link"}
 SYSTEM = 10000
@@ -70,10 +69,13 @@ def events_of(messages: Iterable[Any], community: str) -> Iterator[Item]:
 
 
 def read(handle: IO[bytes], community: str) -> Iterator[Item]:
-    """Yield (message index from 1, event or error) for a chatlog JSON array (or webhook body)."""
-    document = load(handle, "chatlog JSON")
-    if isinstance(document, dict) and isinstance(document.get("messages"), list):
-        document = document["messages"]
-    if not isinstance(document, list):
-        raise InvalidInput("chatlog JSON 应为消息数组", code="import_bad_shape")
-    yield from events_of(document, community)
+    """Yield (message index from 1, event or error) for a chatlog JSON array or webhook body."""
+    last = 0
+    for part in stream(handle, "chatlog JSON", ("", "messages")):
+        if isinstance(part, EventError):
+            yield last + 1, part
+        elif not isinstance(part, Meta):
+            last = part.index
+            result = message_event(part.value, community)
+            if result is not None:
+                yield part.index, result

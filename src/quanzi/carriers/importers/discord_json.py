@@ -7,7 +7,7 @@ from datetime import datetime
 from typing import IO, Any
 
 from quanzi.carriers.importers.common import Item, event
-from quanzi.carriers.importers.jsonfile import load, records
+from quanzi.carriers.importers.jsonfile import Meta, stream
 from quanzi.domain.events import EventError
 
 MESSAGES = {"Default", "Reply", "ThreadStarterMessage"}
@@ -67,12 +67,15 @@ def _one(message: Any, community: str, channel: str) -> dict[str, Any] | EventEr
 
 
 def read(handle: IO[bytes], community: str) -> Iterator[Item]:
-    """Yield (message index from 1, event or error) for a DiscordChatExporter JSON file."""
-    document = load(handle, "Discord JSON")
-    channel = (
-        str((document.get("channel") or {}).get("id") or "") if isinstance(document, dict) else ""
-    )
-    for index, message in enumerate(records(document, "messages", "Discord JSON"), start=1):
-        result = _one(message, community, channel)
-        if result is not None:
-            yield index, result
+    """Yield (message index from 1, event or error) for a DiscordChatExporter file, streamed."""
+    channel, last = "", 0
+    for part in stream(handle, "Discord JSON", ("messages",), ("channel.id",)):
+        if isinstance(part, EventError):
+            yield last + 1, part
+        elif isinstance(part, Meta):
+            channel = str(part.value or "")  # DCE writes guild and channel before the messages
+        else:
+            last = part.index
+            result = _one(part.value, community, channel)
+            if result is not None:
+                yield part.index, result

@@ -7,7 +7,7 @@ from datetime import datetime
 from typing import IO, Any
 
 from quanzi.carriers.importers.common import Item, event, from_epoch, member_line, name_key
-from quanzi.carriers.importers.jsonfile import load, records
+from quanzi.carriers.importers.jsonfile import Meta, stream
 from quanzi.domain.events import EventError
 
 
@@ -79,14 +79,15 @@ def _one(message: Any, community: str, chat: str) -> dict[str, Any] | EventError
 
 
 def read(handle: IO[bytes], community: str) -> Iterator[Item]:
-    """Yield (message index from 1, event or error) for a QCE JSON export."""
-    document = load(handle, "QCE JSON")
-    chat = (
-        str((document.get("chatInfo") or {}).get("name") or community)
-        if isinstance(document, dict)
-        else community
-    )
-    for index, message in enumerate(records(document, "messages", "QCE JSON"), start=1):
-        result = _one(message, community, chat)
-        if result is not None:
-            yield index, result
+    """Yield (message index from 1, event or error) for a QCE JSON export, streamed."""
+    chat, last = community, 0
+    for part in stream(handle, "QCE JSON", ("messages",), ("chatInfo.name",)):
+        if isinstance(part, EventError):
+            yield last + 1, part
+        elif isinstance(part, Meta):
+            chat = str(part.value or community)  # QCE writes chatInfo before the messages
+        else:
+            last = part.index
+            result = _one(part.value, community, chat)
+            if result is not None:
+                yield part.index, result

@@ -27,10 +27,11 @@ class ImportReport:
     new_events: int = 0
     duplicates: int = 0
     rejected: list[dict[str, Any]] = field(default_factory=list)
+    alerts: int | None = None  # alerts raised for operators (live WeChat feeds only)
 
     def to_dict(self) -> dict[str, Any]:
-        """Return the report as the JSON contract of issue 9."""
-        return {
+        """Return the report as the JSON contract of issue 9 (plus `alerts` for live feeds)."""
+        body: dict[str, Any] = {
             "format": self.format,
             "messages": self.messages,
             "joins": self.joins,
@@ -40,6 +41,9 @@ class ImportReport:
             "duplicates": self.duplicates,
             "rejected": self.rejected,
         }
+        if self.alerts is not None:
+            body["alerts"] = self.alerts
+        return body
 
 
 def counted(

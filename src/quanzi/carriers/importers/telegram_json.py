@@ -6,7 +6,7 @@ from collections.abc import Iterator
 from typing import IO, Any
 
 from quanzi.carriers.importers.common import Item, event, from_epoch, name_key
-from quanzi.carriers.importers.jsonfile import load, records
+from quanzi.carriers.importers.jsonfile import Meta, stream
 from quanzi.domain.events import EventError
 
 JOIN_SELF = {"join_group_by_link", "join_group_by_request"}
@@ -80,57 +80,57 @@ def _service(
             )
 
 
-def _chat(chat: dict[str, Any], community: str, start: int) -> Iterator[Item]:
-    """Yield items of one chat, numbering records from `start`."""
-    for index, message in enumerate(records(chat, "messages", "Telegram JSON"), start=start):
-        if not isinstance(message, dict) or "id" not in message:
-            yield index, EventError("消息应为带 id 的 JSON 对象")
-            continue
-        try:
-            ts = from_epoch(message["date_unixtime"])
-        except (KeyError, ValueError, TypeError, OverflowError):
-            yield index, EventError("缺少有效的 date_unixtime")
-            continue
-        base = f"tg:{chat.get('id')}:{message['id']}"
-        if message.get("type") == "service":
-            for item in _service(message, base, ts, community):
-                yield index, item
-            continue
-        kind = "text"
-        if message.get("photo"):
-            kind = "image"
-        elif message.get("media_type") == "sticker":
-            kind = "sticker"
-        elif message.get("file") or message.get("media_type"):
-            kind = "file"
-        reply = message.get("reply_to_message_id")
-        yield (
-            index,
-            event(
-                "message",
-                base,
-                ts,
-                community,
-                person=person_of(message.get("from_id"), message.get("from")),
-                name=message.get("from"),
-                text=text_of(message),
-                msg_type=kind,
-                reply_to=f"tg:{chat.get('id')}:{reply}" if reply else None,
-            ),
-        )
+def _message(index: int, message: Any, chat: Any, community: str) -> Iterator[Item]:
+    """Yield the items of one record of the chat whose id is `chat`."""
+    if not isinstance(message, dict) or "id" not in message:
+        yield index, EventError("消息应为带 id 的 JSON 对象")
+        return
+    try:
+        ts = from_epoch(message["date_unixtime"])
+    except (KeyError, ValueError, TypeError, OverflowError):
+        yield index, EventError("缺少有效的 date_unixtime")
+        return
+    base = f"tg:{chat}:{message['id']}"
+    if message.get("type") == "service":
+        for item in _service(message, base, ts, community):
+            yield index, item
+        return
+    kind = "text"
+    if message.get("photo"):
+        kind = "image"
+    elif message.get("media_type") == "sticker":
+        kind = "sticker"
+    elif message.get("file") or message.get("media_type"):
+        kind = "file"
+    reply = message.get("reply_to_message_id")
+    yield (
+        index,
+        event(
+            "message",
+            base,
+            ts,
+            community,
+            person=person_of(message.get("from_id"), message.get("from")),
+            name=message.get("from"),
+            text=text_of(message),
+            msg_type=kind,
+            reply_to=f"tg:{chat}:{reply}" if reply else None,
+        ),
+    )
 
 
 def read(handle: IO[bytes], community: str) -> Iterator[Item]:
-    """Yield (record index, event or error) for a Telegram export (all its chats)."""
-    document = load(handle, "Telegram JSON")
-    chats = (
-        document.get("chats", {}).get("list")
-        if isinstance(document, dict) and "chats" in document
-        else None
-    )
-    if chats is None:
-        chats = [document]
-    start = 1
-    for chat in chats:
-        yield from _chat(chat, community, start)
-        start += len(chat.get("messages") or []) if isinstance(chat, dict) else 0
+    """Yield (record index, event or error) for a Telegram export (all its chats), streamed."""
+    chat: Any = None
+    last = 0
+    # tdesktop writes each chat's id before its messages, in single and full exports alike.
+    parts = stream(handle, "Telegram JSON", ("messages", "chats.list.item.messages"),
+                   ("id", "chats.list.item.id"))  # fmt: skip
+    for part in parts:
+        if isinstance(part, EventError):
+            yield last + 1, part
+        elif isinstance(part, Meta):
+            chat = part.value
+        else:
+            last = part.index
+            yield from _message(part.index, part.value, chat, community)

@@ -29,6 +29,7 @@ class ImportResult(BaseModel):
     new_events: int
     duplicates: int
     rejected: list[Rejected]
+    alerts: int | None = None  # engine decisions left to operators (WeChat can't be moderated)
 
 
 @router.post(

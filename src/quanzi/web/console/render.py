@@ -35,7 +35,7 @@ NAV = (
     NavItem("retention", "留存", "关系阶段 · 五脏 · 日报", "/retain"),
     NavItem("fission", "裂变与影响力", "邀请树 · 触达 · 超级用户", "/fission"),
     NavItem("groupbuy", "团购接龙", "团长 · 接龙 · 订单", "/groupbuy"),
-    NavItem("carriers", "载体与导入", "机器人 · 聊天记录导入"),
+    NavItem("carriers", "载体与导入", "机器人 · 聊天记录导入", "/carriers"),
 )
 
 # No inline scripts anywhere in the console, so scripts can be limited to our own files.
