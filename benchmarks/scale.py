@@ -7,7 +7,8 @@ On the parquet tables (as `quanzi analytics export` writes them) it times
   1. a full recompute of every metric in `quanzi.metrics` on DuckDB (one job, all rows back),
   2. an incremental update: every metric recomputed for the last day only,
   3. the limit: one bare DuckDB group-by over the same event file (rows and distinct people
-     per community, kind and local day), the least any per-day metric must do,
+     per community, kind and local day), the least the per-day metrics must do, and the same
+     group-by counting rows only (the floor of one scan),
   4. optionally the same full recompute on Spark in local mode,
 and prints seconds and ratios. Results are appended to benchmarks/results/.
 """
@@ -38,6 +39,11 @@ SELECT community_id, kind, (epoch(ts)::BIGINT + 28800) // 86400 AS day,
        count(*) AS n, count(DISTINCT person_id) AS people
 FROM read_parquet('{path}') GROUP BY ALL
 """
+# The same grouping with no distinct count: the floor of a scan, for the second ratio.
+BARE_COUNT = """
+SELECT community_id, kind, (epoch(ts)::BIGINT + 28800) // 86400 AS day, count(*) AS n
+FROM read_parquet('{path}') GROUP BY ALL
+"""
 
 
 def timed(work: Callable[[], Any], repeat: int) -> tuple[float, Any]:
@@ -50,12 +56,12 @@ def timed(work: Callable[[], Any], repeat: int) -> tuple[float, Any]:
     return statistics.median(times), result
 
 
-def bare(directory: Path, repeat: int) -> tuple[float, int]:
-    """Time the bare DuckDB group-by over the event file; return seconds and row count."""
+def bare(directory: Path, repeat: int, sql: str = BARE) -> tuple[float, int]:
+    """Time a bare DuckDB group-by over the event file; return seconds and row count."""
     connection = duckdb.connect()
     connection.execute("SET TimeZone = 'UTC'")
-    query = BARE.format(path=directory / "event.parquet")
-    seconds, rows = timed(lambda: connection.execute(query).to_arrow_table(), repeat)
+    query = sql.format(path=directory / "event.parquet")
+    seconds, rows = timed(lambda: connection.sql(query).to_arrow_table(), repeat)
     return seconds, rows.num_rows
 
 
@@ -78,11 +84,18 @@ def main() -> None:
     events = manifest["tables"]["event"]["rows"]
     bare_s, bare_rows = bare(args.parquet, args.repeat)
     print(f"bare DuckDB group-by over {events:,} events: {bare_s:.2f} s ({bare_rows:,} groups)")
+    count_s, _ = bare(args.parquet, args.repeat, BARE_COUNT)
+    print(f"bare DuckDB group-by, count(*) only: {count_s:.2f} s")
 
     source = connect_duckdb(args.parquet)
     metrics = list(METRICS.values())
-    job = combined(metrics, source.tables, TZ)
-    full_s, rows = timed(lambda: source.backend.to_pyarrow(job), args.repeat)
+
+    def full() -> Any:
+        # The day calendar (one min/max query) is part of every run, as in `analytics run`.
+        job = combined(metrics, source.tables, source.tables.calendar(TZ))
+        return source.backend.to_pyarrow(job)
+
+    full_s, rows = timed(full, args.repeat)
     print(f"full recompute, {len(metrics)} metrics: {full_s:.2f} s ({rows.num_rows:,} rows)")
 
     last = max(rows.column("day").to_pylist())
@@ -90,10 +103,11 @@ def main() -> None:
 
     def one_day() -> int:
         # A running total needs its earlier days; the rest read only the day's rows.
-        found = 0
+        found, calendar = 0, source.tables.calendar(TZ)
         for metric in metrics:
             tables = source.tables if metric.cumulative else window
-            found += source.backend.to_pyarrow(expression(metric, tables, TZ, {last})).num_rows
+            job = expression(metric, tables, calendar, {last})
+            found += source.backend.to_pyarrow(job).num_rows
         return found
 
     day_s, day_rows = timed(one_day, args.repeat)
@@ -109,13 +123,15 @@ def main() -> None:
         "bare_groupby_s": round(bare_s, 3),
         "full_recompute_s": round(full_s, 3),
         "full_over_bare": round(full_s / bare_s, 2),
+        "bare_count_only_s": round(count_s, 3),
+        "full_over_count_only": round(full_s / count_s, 2),
         "one_day_s": round(day_s, 3),
         "one_day_over_bare": round(day_s / bare_s, 2),
         "repeat": args.repeat,
     }
     if args.spark:
         spark = connect_spark(args.parquet)
-        spark_job = combined(metrics, spark.tables, TZ)
+        spark_job = combined(metrics, spark.tables, spark.tables.calendar(TZ))
         spark_s, spark_rows = timed(lambda: spark.backend.to_pyarrow(spark_job), 1)
         same = sorted_rows(spark_rows) == sorted_rows(rows)
         print(f"Spark local[2] full recompute: {spark_s:.2f} s (same rows as DuckDB: {same})")
