@@ -10,6 +10,7 @@ from typer.testing import CliRunner
 
 from quanzi.analytics.attract_campaign_views import livecode, livecode_dict
 from quanzi.cli.main import app
+from quanzi.domain.attract_campaign import phase
 from quanzi.domain.attract_livecode import Slot, pick
 from quanzi.services import attract_campaigns as service
 from quanzi.services.ingest import ingest_objects
@@ -141,3 +142,12 @@ def test_cli_manages_campaigns_codes_and_groups(db_url: str, engine: Engine) -> 
         result = runner.invoke(app, [*bad, "--db", db_url])
         assert result.exit_code == 2 and code in result.output, result.output
         assert "Traceback" not in result.output
+
+
+def test_a_campaign_past_its_window_reads_as_ended_wherever_it_is_shown() -> None:
+    starts = datetime(2026, 6, 1, tzinfo=UTC)
+    ends = datetime(2026, 8, 31, tzinfo=UTC)
+    assert phase("active", starts, ends, datetime(2026, 5, 31, tzinfo=UTC)) == "upcoming"
+    assert phase("active", starts, ends, datetime(2026, 7, 1, tzinfo=UTC)) == "running"
+    assert phase("active", starts, ends, datetime(2026, 9, 1, tzinfo=UTC)) == "ended"
+    assert phase("closed", starts, ends, datetime(2026, 7, 1, tzinfo=UTC)) == "ended"

@@ -9,7 +9,7 @@ from typing import Any
 from sqlalchemy import Engine, func, select
 
 from quanzi.analytics.attract_fission import load_ledger, report_of
-from quanzi.domain.attract_campaign import poster_link
+from quanzi.domain.attract_campaign import phase, poster_link
 from quanzi.domain.attract_ledger import REASONS, Outcome, progress
 from quanzi.domain.attract_livecode import LiveCode, Slot, pick
 from quanzi.errors import NotFound
@@ -24,6 +24,7 @@ def _fields(row: Campaign) -> dict[str, Any]:
         "key": row.key, "name": row.name, "communities": list(row.communities),
         "starts_at": row.starts_at.isoformat(), "ends_at": row.ends_at.isoformat(),
         "stay_hours": row.stay_hours, "stages": list(row.stages), "status": row.status,
+        "phase": phase(row.status, row.starts_at, row.ends_at, utcnow()),
         "link": poster_link(row.key),
     }  # fmt: skip
 

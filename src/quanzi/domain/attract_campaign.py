@@ -42,6 +42,16 @@ class CampaignRules:
         return self.starts <= ts <= self.ends
 
 
+PHASES = {"upcoming": "未开始", "running": "进行中", "ended": "已结束"}
+
+
+def phase(status: str, starts: datetime, ends: datetime, now: datetime) -> str:
+    """Where a campaign stands now: upcoming, running, or ended (closed or past its window)."""
+    if status != "active" or now > ends:
+        return "ended"
+    return "upcoming" if now < starts else "running"
+
+
 def parse_stages(text: str) -> list[Stage]:
     """Read "3:优惠券,5:水果箱,10:年卡" into ascending stages."""
     stages = []

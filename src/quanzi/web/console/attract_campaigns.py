@@ -18,7 +18,7 @@ from quanzi.analytics.attract_campaign_views import (
     livecode,
     livecode_dict,
 )
-from quanzi.domain.attract_campaign import CampaignRuleError, parse_stages
+from quanzi.domain.attract_campaign import PHASES, CampaignRuleError, parse_stages
 from quanzi.domain.attract_ledger import REASONS
 from quanzi.errors import InvalidInput, QuanziError
 from quanzi.services import attract_campaigns as service
@@ -73,7 +73,8 @@ def _base(request: Request, operator: CurrentOperator, **extra: Any) -> dict[str
     return {
         "operator": operator, "csrf_token": csrf_token(request), "active": "fission",
         "can_write": operator.role in WRITERS, "communities": sorted(communities),
-        "local": _local, "reasons": REASONS, "states": STATES, "error": "", **extra,
+        "local": _local, "reasons": REASONS, "states": STATES, "phases": PHASES, "error": "",
+        **extra,
     }  # fmt: skip
 
 

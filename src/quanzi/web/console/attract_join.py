@@ -7,6 +7,7 @@ from sqlalchemy import select
 from starlette.responses import Response
 
 from quanzi.analytics.attract_campaign_views import get_campaign, livecode
+from quanzi.domain.attract_campaign import phase
 from quanzi.errors import NotFound
 from quanzi.store.db import reading
 from quanzi.store.models import utcnow
@@ -30,9 +31,10 @@ def join_page(request: Request, campaign: str, state: str = "") -> Response:
         return page(request, "attract_join.html", missing, status_code=404)
     now = utcnow()
     context: dict[str, object] = {"title": row.name, "campaign": row.key, "closed": False}
-    if row.status != "active" or now > row.ends_at:
+    stands = phase(row.status, row.starts_at, row.ends_at, now)
+    if stands == "ended":
         context.update(closed=True, message="活动已结束，感谢关注")
-    elif now < row.starts_at:
+    elif stands == "upcoming":
         context.update(closed=True, message="活动尚未开始，请稍后再来")
     else:
         found = livecode(engine, campaign, now)
