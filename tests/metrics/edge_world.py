@@ -59,6 +59,13 @@ SHANGHAI = _rows([
     ("payers", "edge", "2026-03-01", 2),
     ("invites", "spring", "2026-03-02", 1), ("invites", "", "2026-03-01", 1),
     ("inviters", "spring", "2026-03-02", 1), ("inviters", "", "2026-03-01", 1),
+    # Every event by kind, including those a metric above leaves out (a refund, the community).
+    ("events", "community", "2026-03-01", 1),
+    ("events", "join", "2026-03-01", 1), ("events", "join", "2026-03-02", 1),
+    ("events", "join", "2026-03-09", 1), ("events", "leave", "2026-03-09", 1),
+    ("events", "message", "2026-03-01", 1), ("events", "message", "2026-03-02", 2),
+    ("events", "purchase", "2026-03-01", 3), ("events", "refund", "2026-03-02", 1),
+    ("events", "invite", "2026-03-01", 1), ("events", "invite", "2026-03-02", 1),
 ])  # fmt: skip
 
 NEW_YORK = _rows([
@@ -71,4 +78,10 @@ NEW_YORK = _rows([
     ("payers", "edge", "2026-03-01", 2),
     ("invites", "spring", "2026-03-01", 1), ("invites", "", "2026-03-01", 1),
     ("inviters", "spring", "2026-03-01", 1), ("inviters", "", "2026-03-01", 1),
+    # The community was declared at 19:00 on 28 February in New York (EST, UTC-5).
+    ("events", "community", "2026-02-28", 1),
+    ("events", "join", "2026-03-01", 2), ("events", "join", "2026-03-09", 1),
+    ("events", "leave", "2026-03-08", 1), ("events", "message", "2026-03-01", 3),
+    ("events", "purchase", "2026-03-01", 3), ("events", "refund", "2026-03-01", 1),
+    ("events", "invite", "2026-03-01", 2),
 ])  # fmt: skip

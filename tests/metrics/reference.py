@@ -30,6 +30,7 @@ def reference_rows(engine: Engine, tz_name: str) -> list[MetricRow]:
                                         m.Event.person_id))  # fmt: skip
         net: dict[str, dict[date, int]] = defaultdict(lambda: defaultdict(int))
         for ts, kind, community_id, person_id in events:
+            add("events", kind, ts)
             if community_id is None:
                 continue
             key = keys[community_id]

@@ -114,6 +114,11 @@ def demo(
 
     staged = recompute_stages(engine)  # stages are derived state, recomputed after the ingest
     console.print(f"关系阶段：已为 {staged.people} 人重新计算（{staged.changes} 次阶段变化）")
+    from quanzi.services.metrics_fill import update_metrics
+
+    # What a deployment's cron does with `quanzi analytics update`: the overview reads these.
+    filled = update_metrics(engine)
+    console.print(f"指标：{len(filled.metrics)} 个指标已填充到第 {filled.target_event_id} 条事件")
     if no_serve:
         return
     password = secrets.token_urlsafe(9)

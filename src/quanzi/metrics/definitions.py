@@ -9,6 +9,7 @@ from datetime import datetime
 import ibis
 import ibis.expr.types as ir
 
+from quanzi.domain.vocab import KINDS
 from quanzi.metrics.calendar import Calendar, span_of
 
 # The tables the definitions read; the parquet export writes exactly these (plus person).
@@ -49,13 +50,15 @@ class Metric:
     label: str
     description: str
     build: Build
-    key: str = "community"  # what `key` holds: a community key, or a campaign
+    key: str = "community"  # what `key` holds: a community key, a campaign, or an event kind
     # Event kinds whose arrival can change the metric (for the incremental fill).
     kinds: frozenset[str] = field(default_factory=frozenset)
     # A running total: a late event changes every later day, not only its own.
     cumulative: bool = False
     digits: int = 0
     meaning: str = ""  # the definition in Chinese, for operators
+    # Counted on the day the order was placed: a refund changes that day, not its own.
+    by_order_day: bool = False
 
 
 def _keyed(rows: ir.Table, t: Tables) -> ir.Table:
@@ -155,6 +158,12 @@ def inviters(t: Tables, cal: Calendar) -> ir.Table:
     return sent.group_by("key", "day").aggregate(value=sent.inviter_id.nunique())
 
 
+def events(t: Tables, cal: Calendar) -> ir.Table:
+    """Events of each kind that day, in every community or none (the overview's event mix)."""
+    logged = t.event.mutate(day=cal.day(t.event.ts), key=t.event.kind)
+    return logged.group_by("key", "day").aggregate(value=logged.count())
+
+
 def _metric(
     build: Build,
     label: str,
@@ -164,6 +173,7 @@ def _metric(
     key: str = "community",
     cumulative: bool = False,
     digits: int = 0,
+    by_order_day: bool = False,
 ) -> Metric:
     doc = (build.__doc__ or "").strip()
     return Metric(
@@ -176,6 +186,7 @@ def _metric(
         cumulative,
         digits,
         meaning,
+        by_order_day,
     )
 
 
@@ -187,11 +198,21 @@ METRICS: dict[str, Metric] = {
         _metric(joins, "入群", "当天的入群事件数", "join"),
         _metric(leaves, "退群", "当天的退群事件数（含被移出）", "leave"),
         _metric(members, "日终成员", "截至当天结束的累计入群减退群", "join leave", cumulative=True),
-        _metric(orders, "订单数", "当天下单且未退款的订单数", "purchase refund"),
-        _metric(gmv, "GMV（元）", "当天下单且未退款的订单金额", "purchase refund", digits=2),
-        _metric(payers, "付费人数", "当天有未退款订单的不同的人", "purchase refund"),
+        _metric(orders, "订单数", "当天下单且未退款的订单数", "purchase refund", by_order_day=True),
+        _metric(
+            gmv,
+            "GMV（元）",
+            "当天下单且未退款的订单金额",
+            "purchase refund",
+            digits=2,
+            by_order_day=True,
+        ),
+        _metric(
+            payers, "付费人数", "当天有未退款订单的不同的人", "purchase refund", by_order_day=True
+        ),
         _metric(invites, "邀请数", "当天按活动发出的邀请数", "invite", key="campaign"),
         _metric(inviters, "邀请人数", "当天按活动发出邀请的不同的人", "invite", key="campaign"),
+        _metric(events, "事件数", "当天各类事件的条数（按事件类型）", " ".join(KINDS), key="kind"),
     )
 }
 

@@ -61,10 +61,10 @@ def select_metrics(names: Collection[str] | None) -> list[Metric]:
 def touched_days(session: Session, metric: Metric, since: int, target: int, tz: str) -> set[int]:
     """Return the local days whose value events in (since, target] may have changed."""
     window = (m.Event.id > since, m.Event.id <= target)
-    kinds = sorted(metric.kinds - {"refund"})
+    kinds = sorted(metric.kinds - {"refund"} if metric.by_order_day else metric.kinds)
     stamps = select(m.Event.ts).where(*window, m.Event.kind.in_(kinds))
     days = {local_day(ts, tz) for ts in session.scalars(stamps.execution_options(yield_per=5000))}
-    if "refund" in metric.kinds:
+    if metric.by_order_day and "refund" in metric.kinds:
         # A refund changes the day its order was placed, not the day of the refund.
         refunded = select(m.Event.payload["order"].as_string()).where(
             *window, m.Event.kind == "refund"

@@ -182,6 +182,8 @@ class Event(Base):
         Index("ix_event_community_kind_ts", "community_id", "kind", "ts"),
         Index("ix_event_person_ts", "person_id", "ts"),
         Index("ix_event_kind_ts", "kind", "ts"),
+        # "Now" on every page is the newest event's time: min/max(ts) must not scan the log.
+        Index("ix_event_ts", "ts"),
     )
 
     id: Mapped[int] = mapped_column(BigId, primary_key=True)
