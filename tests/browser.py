@@ -8,7 +8,9 @@ import threading
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import pytest
 import uvicorn
@@ -59,6 +61,48 @@ def live_server_at(db_url: str) -> Iterator[str]:
     yield f"http://127.0.0.1:{port}"
     server.should_exit = True
     thread.join(timeout=10)
+
+
+@dataclass
+class ConsoleSession:
+    """A logged-in console tab, with what went wrong on it and every URL it asked for."""
+
+    page: Any
+    browser: Any
+    problems: list[str] = field(default_factory=list)
+    requested: list[str] = field(default_factory=list)
+
+
+@contextmanager
+def console_session(
+    live_server: str, path: str, username: str, *, height: int = 960, **options: Any
+) -> Iterator[ConsoleSession]:
+    """Chromium logged in as `username` (password browser-pass), at `path`; errors recorded."""
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+        try:
+            page = browser.new_page(
+                viewport={"width": 1440, "height": height}, locale="zh-CN", **options
+            )
+            session = ConsoleSession(page, browser)
+            page.on("request", lambda request: session.requested.append(request.url))
+            page.on("pageerror", lambda error: session.problems.append(f"page error: {error}"))
+            page.on(
+                "console",
+                lambda msg: (
+                    session.problems.append(f"console: {msg.text}") if msg.type == "error" else None
+                ),
+            )
+            page.goto(f"{live_server}/login?next={path}")
+            page.fill("#username", username)
+            page.fill("#password", "browser-pass")
+            page.click("button[type=submit]")
+            page.wait_for_url(f"{live_server}{path}")
+            yield session
+        finally:
+            browser.close()
 
 
 CANVAS_INK = """(selector) => {

@@ -11,14 +11,14 @@ from quanzi.services.ingest import ingest_objects
 from quanzi.services.operators import add_operator
 from quanzi.services.retain_stages import recompute_stages
 from quanzi.sim import SimConfig, simulate
-from tests.browser import ARTIFACTS, CANVAS_INK, CHROMIUM, CHROMIUM_ARGS, require_browser
+from tests.browser import ARTIFACTS, CANVAS_INK, console_session, require_browser
 
 pytestmark = pytest.mark.browser
 
 
 def test_retain_pages_in_chromium(db_url: str, engine: Engine, live_server: str) -> None:
     require_browser()
-    from playwright.sync_api import expect, sync_playwright
+    from playwright.sync_api import expect
 
     ingest_objects(engine, simulate(SimConfig(seed=1, days=45, people=400)))
     staged = recompute_stages(engine)
@@ -27,67 +27,49 @@ def test_retain_pages_in_chromium(db_url: str, engine: Engine, live_server: str)
     backend = "" if db_url.startswith("sqlite") else "-postgresql"
     ARTIFACTS.mkdir(exist_ok=True)
 
-    requested: list[str] = []
-    problems: list[str] = []
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
-        try:
-            page = browser.new_page(viewport={"width": 1440, "height": 960}, locale="zh-CN")
-            page.on("request", lambda request: requested.append(request.url))
-            page.on("pageerror", lambda error: problems.append(f"page error: {error}"))
-            page.on(
-                "console",
-                lambda msg: (
-                    problems.append(f"console: {msg.text}") if msg.type == "error" else None
-                ),
-            )
-            page.goto(f"{live_server}/retain")
-            page.fill("#username", "liucun")
-            page.fill("#password", "browser-pass")
-            page.click("button[type=submit]")
-            page.wait_for_url(f"{live_server}/retain")
+    with console_session(live_server, "/retain", "liucun") as session:
+        page = session.page
 
-            expect(page.locator(".nav-item.is-active")).to_contain_text("留存")
-            expect(page.locator("#stage-cards .card")).to_have_count(5)
-            for chart in ("#chart-sankey", "#chart-stages"):
-                page.wait_for_selector(f"{chart} canvas", state="attached")
-            page.wait_for_timeout(1200)
-            assert page.evaluate(CANVAS_INK, "#chart-sankey canvas") > 2000
-            assert page.evaluate(CANVAS_INK, "#chart-stages canvas") > 2000
-            page.screenshot(path=str(ARTIFACTS / f"retain_stages{backend}.png"), full_page=True)
+        expect(page.locator(".nav-item.is-active")).to_contain_text("留存")
+        expect(page.locator("#stage-cards .card")).to_have_count(5)
+        for chart in ("#chart-sankey", "#chart-stages"):
+            page.wait_for_selector(f"{chart} canvas", state="attached")
+        page.wait_for_timeout(1200)
+        assert page.evaluate(CANVAS_INK, "#chart-sankey canvas") > 2000
+        assert page.evaluate(CANVAS_INK, "#chart-stages canvas") > 2000
+        page.screenshot(path=str(ARTIFACTS / f"retain_stages{backend}.png"), full_page=True)
 
-            page.click("a.tab:has-text('社群健康')")
-            expect(page.locator("#health tbody tr")).to_have_count(12)
-            expect(page.locator("#health .score").first).to_have_text(re.compile(r"^\d+$"))
-            page.screenshot(path=str(ARTIFACTS / f"retain_health{backend}.png"), full_page=True)
+        page.click("a.tab:has-text('社群健康')")
+        expect(page.locator("#health tbody tr")).to_have_count(12)
+        expect(page.locator("#health .score").first).to_have_text(re.compile(r"^\d+$"))
+        page.screenshot(path=str(ARTIFACTS / f"retain_health{backend}.png"), full_page=True)
 
-            page.click("a.tab:has-text('社群日报')")
-            page.select_option("#community", "ladder-100")
-            page.click(".picker button")
-            expect(page.locator("#report-text")).to_contain_text("社群日报")
-            expect(page.locator("#report-text")).to_contain_text("果园鲜生·会员群")
-            page.screenshot(path=str(ARTIFACTS / f"retain_report{backend}.png"), full_page=True)
+        page.click("a.tab:has-text('社群日报')")
+        page.select_option("#community", "ladder-100")
+        page.click(".picker button")
+        expect(page.locator("#report-text")).to_contain_text("社群日报")
+        expect(page.locator("#report-text")).to_contain_text("果园鲜生·会员群")
+        page.screenshot(path=str(ARTIFACTS / f"retain_report{backend}.png"), full_page=True)
 
-            page.click("a.tab:has-text('响应时间')")
-            expect(page.locator("#response-times tbody tr")).to_have_count(12)
-            page.screenshot(path=str(ARTIFACTS / f"retain_questions{backend}.png"), full_page=True)
+        page.click("a.tab:has-text('响应时间')")
+        expect(page.locator("#response-times tbody tr")).to_have_count(12)
+        page.screenshot(path=str(ARTIFACTS / f"retain_questions{backend}.png"), full_page=True)
 
-            page.click("a.tab:has-text('运营日历')")
-            expect(page.locator("#calendar tbody tr").first).to_be_visible()
-            page.screenshot(path=str(ARTIFACTS / f"retain_calendar{backend}.png"), full_page=True)
+        page.click("a.tab:has-text('运营日历')")
+        expect(page.locator("#calendar tbody tr").first).to_be_visible()
+        page.screenshot(path=str(ARTIFACTS / f"retain_calendar{backend}.png"), full_page=True)
 
-            page.click("a.tab:has-text('流失与留存')")
-            expect(page.locator("#cohorts tbody tr").first).to_be_visible()
-            page.screenshot(path=str(ARTIFACTS / f"retain_churn{backend}.png"), full_page=True)
+        page.click("a.tab:has-text('流失与留存')")
+        expect(page.locator("#cohorts tbody tr").first).to_be_visible()
+        page.screenshot(path=str(ARTIFACTS / f"retain_churn{backend}.png"), full_page=True)
 
-            page.goto(f"{live_server}/retain/people/wx:meiling_tianhe")
-            expect(page.locator("#person-stage")).to_contain_text("合伙人")
-            expect(page.locator("#person-stage")).to_contain_text("担任")
-            expect(page.locator("#person-timeline tbody tr").first).to_be_visible()
-            page.screenshot(path=str(ARTIFACTS / f"retain_person{backend}.png"), full_page=True)
-        finally:
-            browser.close()
+        page.goto(f"{live_server}/retain/people/wx:meiling_tianhe")
+        expect(page.locator("#person-stage")).to_contain_text("合伙人")
+        expect(page.locator("#person-stage")).to_contain_text("担任")
+        expect(page.locator("#person-timeline tbody tr").first).to_be_visible()
+        page.screenshot(path=str(ARTIFACTS / f"retain_person{backend}.png"), full_page=True)
 
-    offsite = [url for url in requested if not url.startswith(("data:", "blob:", live_server))]
+    local = ("data:", "blob:", live_server)
+    offsite = [url for url in session.requested if not url.startswith(local)]
     assert offsite == []
-    assert problems == []
+    assert session.problems == []
