@@ -8,8 +8,9 @@ import hmac
 import secrets
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Annotated
 
-from fastapi import Request
+from fastapi import Depends, Form, Request
 from sqlalchemy import Engine
 
 from quanzi.domain.vocab import OPERATOR_ROLES
@@ -139,3 +140,9 @@ def require_role(*roles: str) -> Callable[[Request], CurrentOperator]:
         return operator
 
     return dependency
+
+
+# The route parameters every console page and API route declares, defined once.
+Viewer = Annotated[CurrentOperator, Depends(require_role())]
+Writer = Annotated[CurrentOperator, Depends(require_role(*WRITERS))]
+CsrfField = Annotated[str, Form(alias="csrf_token")]

@@ -5,17 +5,16 @@ from __future__ import annotations
 import json
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Query, Request
+from fastapi import APIRouter, Query, Request
 from pydantic import BaseModel
 from starlette.concurrency import run_in_threadpool
 
 from quanzi.carriers.chatlog import ingest_messages, messages_of_webhook
 from quanzi.errors import InvalidInput
 from quanzi.web.api.routes import ERRORS, ErrorBody, Rejected, read_body
-from quanzi.web.auth import WRITERS, CurrentOperator, engine_of, require_role
+from quanzi.web.auth import Writer, engine_of
 
 router = APIRouter(prefix="/api/v1/carriers")
-Writer = Annotated[CurrentOperator, Depends(require_role(*WRITERS))]
 
 
 class ImportResult(BaseModel):

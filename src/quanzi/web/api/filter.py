@@ -17,11 +17,10 @@ from quanzi.errors import InvalidInput
 from quanzi.services import screening_review as review
 from quanzi.services.screening_replay import replay
 from quanzi.web.api.routes import ERRORS
-from quanzi.web.auth import WRITERS, CurrentOperator, engine_of, require_role
+from quanzi.web.auth import CurrentOperator, Writer, engine_of, require_role
 
 router = APIRouter(prefix="/api/v1/screening", tags=["筛选 filter"])
 Reader = Annotated[CurrentOperator, Depends(require_role())]
-Writer = Annotated[CurrentOperator, Depends(require_role(*WRITERS))]
 MAX_SCREEN = 10_000
 
 

@@ -12,11 +12,10 @@ from quanzi.analytics.groupbuy import drops, pickup_dicts, pickup_list
 from quanzi.errors import NotFound
 from quanzi.services import groupbuy
 from quanzi.web.api.routes import ERRORS
-from quanzi.web.auth import WRITERS, CurrentOperator, engine_of, require_role
+from quanzi.web.auth import CurrentOperator, Writer, engine_of, require_role
 
 router = APIRouter(prefix="/api/v1/groupbuy", tags=["团购 group buys"])
 Reader = Annotated[CurrentOperator, Depends(require_role())]
-Writer = Annotated[CurrentOperator, Depends(require_role(*WRITERS))]
 
 
 class OrderIn(BaseModel):

@@ -13,14 +13,13 @@ from starlette.concurrency import run_in_threadpool
 from quanzi.analytics.overview import Overview, build_overview
 from quanzi.errors import InvalidInput, QuanziError
 from quanzi.services.ingest import ingest_objects
-from quanzi.web.auth import WRITERS, CurrentOperator, engine_of, require_role
+from quanzi.web.auth import CurrentOperator, Writer, engine_of, require_role
 
 # Large enough for a few thousand events per call; bigger loads belong to `quanzi ingest`.
 MAX_BODY_BYTES = 16 * 1024 * 1024
 
 router = APIRouter(prefix="/api/v1")
 Reader = Annotated[CurrentOperator, Depends(require_role())]
-Writer = Annotated[CurrentOperator, Depends(require_role(*WRITERS))]
 
 
 class ErrorBody(BaseModel):

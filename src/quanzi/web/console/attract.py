@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Any
 
 import numpy as np
-from fastapi import APIRouter, Depends, Request
+from fastapi import APIRouter, Request
 from sqlalchemy import Engine, select
 from starlette.responses import Response
 
@@ -18,11 +18,10 @@ from quanzi.domain.attract_ledger import REASONS
 from quanzi.store import models as m
 from quanzi.store.db import reading
 from quanzi.store.models_attract import Campaign
-from quanzi.web.auth import CurrentOperator, csrf_token, engine_of, require_role
+from quanzi.web.auth import Viewer, csrf_token, engine_of
 from quanzi.web.console.render import page
 
 router = APIRouter(prefix="/fission", include_in_schema=False)
-Viewer = Annotated[CurrentOperator, Depends(require_role())]
 
 
 def _campaigns(request: Request) -> list[str]:

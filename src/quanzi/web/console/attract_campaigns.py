@@ -7,7 +7,7 @@ from typing import Annotated, Any
 from urllib.parse import quote
 from zoneinfo import ZoneInfo
 
-from fastapi import APIRouter, Depends, Form, Request
+from fastapi import APIRouter, Form, Request
 from sqlalchemy import select
 from starlette.responses import RedirectResponse, Response
 
@@ -26,20 +26,19 @@ from quanzi.store import models as m
 from quanzi.store.db import reading
 from quanzi.web.auth import (
     WRITERS,
+    CsrfField,
     CurrentOperator,
+    Viewer,
+    Writer,
     check_csrf,
     csrf_token,
     engine_of,
-    require_role,
 )
 from quanzi.web.console.render import page
 
 router = APIRouter(prefix="/fission/campaigns", include_in_schema=False)
-Viewer = Annotated[CurrentOperator, Depends(require_role())]
-Writer = Annotated[CurrentOperator, Depends(require_role(*WRITERS))]
 Text = Annotated[str, Form()]
 Many = Annotated[list[str], Form()]
-Csrf = Annotated[str, Form(alias="csrf_token")]
 STATES = {"open": "可加入", "full": "已满", "expired": "二维码过期", "retired": "已停用"}
 
 
@@ -109,7 +108,7 @@ def _fields(form: dict[str, Any]) -> dict[str, Any]:
 
 @router.post("")
 def create(
-    request: Request, operator: Writer, token: Csrf = "", key: Text = "", name: Text = "",
+    request: Request, operator: Writer, token: CsrfField = "", key: Text = "", name: Text = "",
     communities: Many = [],  # noqa: B006 - FastAPI copies form defaults
     start: Text = "", end: Text = "", stay_hours: Text = "24", stages: Text = "",
 ) -> Response:  # fmt: skip
@@ -148,7 +147,7 @@ def campaign_page(request: Request, operator: Viewer, key: str) -> Response:
 
 @router.post("/{key}")
 def edit(
-    request: Request, operator: Writer, key: str, token: Csrf = "", name: Text = "",
+    request: Request, operator: Writer, key: str, token: CsrfField = "", name: Text = "",
     communities: Many = [],  # noqa: B006
     start: Text = "", end: Text = "", stay_hours: Text = "24", stages: Text = "",
 ) -> Response:  # fmt: skip
@@ -175,7 +174,7 @@ def _act(
 
 
 @router.post("/{key}/close")
-def close(request: Request, operator: Writer, key: str, token: Csrf = "") -> Response:
+def close(request: Request, operator: Writer, key: str, token: CsrfField = "") -> Response:
     """Close the campaign."""
     check_csrf(request, token)
     return _act(
@@ -188,7 +187,7 @@ def close(request: Request, operator: Writer, key: str, token: Csrf = "") -> Res
 
 
 @router.post("/{key}/codes")
-def issue(request: Request, operator: Writer, key: str, token: Csrf = "",
+def issue(request: Request, operator: Writer, key: str, token: CsrfField = "",
           inviter: Text = "") -> Response:  # fmt: skip
     """Issue an inviter's code and poster link."""
     check_csrf(request, token)
@@ -198,7 +197,7 @@ def issue(request: Request, operator: Writer, key: str, token: Csrf = "",
 
 @router.post("/{key}/groups")
 def add_group(
-    request: Request, operator: Writer, key: str, token: Csrf = "", community: Text = "",
+    request: Request, operator: Writer, key: str, token: CsrfField = "", community: Text = "",
     link: Text = "", capacity: Text = "200", expires: Text = "",
 ) -> Response:  # fmt: skip
     """Put a group behind the campaign's 群活码."""
@@ -217,7 +216,9 @@ def add_group(
 
 
 @router.post("/{key}/groups/{group}/retire")
-def retire(request: Request, operator: Writer, key: str, group: int, token: Csrf = "") -> Response:
+def retire(
+    request: Request, operator: Writer, key: str, group: int, token: CsrfField = ""
+) -> Response:
     """Take a group out of the rotation."""
     check_csrf(request, token)
     return _act(request, operator, key, "groups", lambda: service.retire_group(

@@ -7,7 +7,7 @@ import tempfile
 from pathlib import Path
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, File, Form, Request, UploadFile
+from fastapi import APIRouter, File, Form, Request, UploadFile
 from starlette.responses import RedirectResponse, Response
 
 from quanzi.analytics import carriers as view
@@ -18,20 +18,19 @@ from quanzi.errors import QuanziError
 from quanzi.services.carrier_alerts import acknowledge
 from quanzi.web.auth import (
     WRITERS,
+    CsrfField,
     CurrentOperator,
+    Viewer,
+    Writer,
     check_csrf,
     csrf_token,
     engine_of,
-    require_role,
 )
 from quanzi.web.console.filter import local_time
 from quanzi.web.console.render import page, templates
 
 router = APIRouter(prefix="/carriers", include_in_schema=False)
-Viewer = Annotated[CurrentOperator, Depends(require_role())]
-Writer = Annotated[CurrentOperator, Depends(require_role(*WRITERS))]
 Text = Annotated[str, Form()]
-Csrf = Annotated[str, Form(alias="csrf_token")]
 FORMAT_LABELS = {
     "auto": "自动识别",
     "qq-txt": "QQ 消息管理器 TXT",
@@ -75,7 +74,7 @@ def carriers_page(request: Request, operator: Viewer) -> Response:
 
 
 @router.post("/alerts/{alert_id}/ack")
-def ack_alert(request: Request, operator: Writer, alert_id: int, token: Csrf = "") -> Response:
+def ack_alert(request: Request, operator: Writer, alert_id: int, token: CsrfField = "") -> Response:
     """Mark an alert handled."""
     check_csrf(request, token)
     acknowledge(engine_of(request), alert_id, actor=operator.username)
@@ -97,7 +96,7 @@ def import_upload(
     request: Request,
     operator: Writer,
     file: Annotated[UploadFile, File()],
-    token: Csrf = "",
+    token: CsrfField = "",
     fmt: Annotated[str, Form(alias="format")] = "auto",
     community: Text = "",
 ) -> Response:

@@ -7,7 +7,7 @@ from typing import Annotated, Any
 from urllib.parse import urlencode
 from zoneinfo import ZoneInfo
 
-from fastapi import APIRouter, Depends, Form, Request
+from fastapi import APIRouter, Form, Request
 from sqlalchemy import select
 from starlette.responses import RedirectResponse, Response
 
@@ -24,11 +24,13 @@ from quanzi.store import models as m
 from quanzi.store.db import reading
 from quanzi.web.auth import (
     WRITERS,
+    CsrfField,
     CurrentOperator,
+    Viewer,
+    Writer,
     check_csrf,
     csrf_token,
     engine_of,
-    require_role,
 )
 from quanzi.web.console.render import page, templates
 
@@ -41,9 +43,6 @@ def local_time(value: datetime, pattern: str = "%Y-%m-%d %H:%M") -> str:
 
 
 templates.env.filters["filter_time"] = local_time
-Viewer = Annotated[CurrentOperator, Depends(require_role())]
-Writer = Annotated[CurrentOperator, Depends(require_role(*WRITERS))]
-CsrfField = Annotated[str, Form(alias="csrf_token")]
 DRY_RUN_LIMIT = 100
 LOG_DAYS = (7, 30, 90)
 

@@ -7,7 +7,7 @@ from pathlib import Path
 from typing import Annotated, Any
 from urllib.parse import quote
 
-from fastapi import APIRouter, Depends, Form, Request
+from fastapi import APIRouter, Form, Request
 from starlette.background import BackgroundTask
 from starlette.responses import FileResponse, RedirectResponse, Response
 
@@ -17,18 +17,17 @@ from quanzi.errors import InvalidInput, NotFound
 from quanzi.services import groupbuy
 from quanzi.web.auth import (
     WRITERS,
+    CsrfField,
     CurrentOperator,
+    Viewer,
+    Writer,
     check_csrf,
     csrf_token,
     engine_of,
-    require_role,
 )
 from quanzi.web.console.render import page
 
 router = APIRouter(prefix="/groupbuy", include_in_schema=False)
-Viewer = Annotated[CurrentOperator, Depends(require_role())]
-Writer = Annotated[CurrentOperator, Depends(require_role(*WRITERS))]
-CsrfField = Annotated[str, Form(alias="csrf_token")]
 MEDIA = {
     "csv": "text/csv; charset=utf-8",
     "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",

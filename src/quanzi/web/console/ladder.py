@@ -7,7 +7,7 @@ from typing import Annotated, Any
 from urllib.parse import quote
 from zoneinfo import ZoneInfo
 
-from fastapi import APIRouter, Depends, Form, Request
+from fastapi import APIRouter, Form, Request
 from starlette.responses import RedirectResponse, Response
 
 from quanzi.analytics.ladder import build_ladder, chart_data
@@ -23,20 +23,19 @@ from quanzi.services import ladder as service
 from quanzi.store.db import reading
 from quanzi.web.auth import (
     WRITERS,
+    CsrfField,
     CurrentOperator,
+    Viewer,
+    Writer,
     check_csrf,
     csrf_token,
     engine_of,
-    require_role,
 )
 from quanzi.web.console.render import page
 
 router = APIRouter(include_in_schema=False)
-Viewer = Annotated[CurrentOperator, Depends(require_role())]
-Writer = Annotated[CurrentOperator, Depends(require_role(*WRITERS))]
 Text = Annotated[str, Form()]
 Many = Annotated[list[str], Form()]
-Csrf = Annotated[str, Form(alias="csrf_token")]
 
 
 def _base(request: Request, operator: CurrentOperator, **extra: Any) -> dict[str, Any]:
@@ -76,7 +75,7 @@ def ladder_page(
 def ladder_benefits(
     request: Request,
     operator: Writer,
-    token: Csrf = "",
+    token: CsrfField = "",
     community: Text = "",
     kinds: Many = [],  # noqa: B006 - FastAPI copies form defaults
     texts: Many = [],  # noqa: B006
@@ -93,7 +92,7 @@ def ladder_benefits(
 def ladder_rungs(
     request: Request,
     operator: Writer,
-    token: Csrf = "",
+    token: CsrfField = "",
     community: Text = "",
     ladder: Text = "main",
     rank: Text = "",
@@ -167,7 +166,7 @@ def _number(value: str, field: str) -> float:
 def add_task(
     request: Request,
     operator: Writer,
-    token: Csrf = "",
+    token: CsrfField = "",
     key: Text = "",
     name: Text = "",
     community: Text = "",
@@ -193,7 +192,7 @@ def add_task(
 
 
 @router.post("/ladder/tasks/redeem")
-def redeem(request: Request, operator: Writer, token: Csrf = "") -> Response:
+def redeem(request: Request, operator: Writer, token: CsrfField = "") -> Response:
     """Record redemptions of every active task."""
     check_csrf(request, token)
     service.record_redemptions(engine_of(request), actor=operator.username)
@@ -266,7 +265,7 @@ async def save_segment(request: Request, operator: Writer) -> Response:
 def add_offer(
     request: Request,
     operator: Writer,
-    token: Csrf = "",
+    token: CsrfField = "",
     key: Text = "",
     name: Text = "",
     item: Text = "",

@@ -4,9 +4,9 @@ times, churn and cohorts, and a person's 360° page."""
 from __future__ import annotations
 
 from datetime import date
-from typing import Annotated, Any
+from typing import Any
 
-from fastapi import APIRouter, Depends, Request
+from fastapi import APIRouter, Request
 from sqlalchemy import select
 from starlette.responses import Response
 
@@ -25,11 +25,10 @@ from quanzi.domain.retain_stages import LABELS, STAGES
 from quanzi.errors import InvalidInput
 from quanzi.store import models as m
 from quanzi.store.db import reading
-from quanzi.web.auth import CurrentOperator, csrf_token, engine_of, require_role
+from quanzi.web.auth import CurrentOperator, Viewer, csrf_token, engine_of
 from quanzi.web.console.render import page
 
 router = APIRouter(include_in_schema=False)
-Viewer = Annotated[CurrentOperator, Depends(require_role())]
 TABS = (
     ("stages", "关系阶段", "/retain"),
     ("health", "社群健康", "/retain/health"),

@@ -4,27 +4,26 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Form, Request
+from fastapi import APIRouter, Form, Request
 from starlette.responses import RedirectResponse, Response
 
 from quanzi.analytics.overview import Overview, build_overview
 from quanzi.errors import AuthError
 from quanzi.services import operators
 from quanzi.web.auth import (
+    CsrfField,
     CurrentOperator,
+    Viewer,
     check_csrf,
     csrf_token,
     current_operator,
     engine_of,
-    require_role,
     start_session,
 )
 from quanzi.web.console.render import page
 
 router = APIRouter(include_in_schema=False)
-Viewer = Annotated[CurrentOperator, Depends(require_role())]
 FormText = Annotated[str, Form()]
-CsrfField = Annotated[str, Form(alias="csrf_token")]
 
 
 def safe_next(target: str | None) -> str:
