@@ -76,3 +76,14 @@ def test_console_and_cli_orders(db_url: str, engine: Engine, drop_key: str) -> N
         ("前台代订", 2.0, "manual", 136.0),
         ("电话", 1.0, "manual", 68.0),
     ]
+
+
+def test_the_console_gmv_follows_a_new_purchase(db_url: str, engine: Engine, drop_key: str) -> None:
+    client = TestClient(create_app(db_url), raise_server_exceptions=False)
+    log_in(client, Account("viewer", PASSWORDS["viewer"]))
+    assert "¥0</strong>" in client.get("/groupbuy").text
+    assert "¥0</strong>" in client.get("/groupbuy").text  # a repeat visit, from the cache
+    paid = {"id": "p1", "ts": (T0 + timedelta(hours=1)).isoformat(), "kind": "purchase",
+            "community": "tuan-x", "person": "wx:buyer", "item": "beef", "amount": 136}  # fmt: skip
+    ingest_objects(engine, [paid])
+    assert "¥136</strong>" in client.get("/groupbuy").text

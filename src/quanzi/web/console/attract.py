@@ -10,9 +10,9 @@ from sqlalchemy import Engine, select
 from starlette.responses import Response
 
 from quanzi.analytics import attract_fission as fission
-from quanzi.analytics.attract_cache import cached
 from quanzi.analytics.attract_graph import load_interactions, metcalfe, person_reach, top_reach
 from quanzi.analytics.attract_influence import influence
+from quanzi.analytics.cache import cached
 from quanzi.domain.attract_graph import IDEAL
 from quanzi.domain.attract_ledger import REASONS
 from quanzi.store import models as m

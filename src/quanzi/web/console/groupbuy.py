@@ -11,6 +11,7 @@ from fastapi import APIRouter, Form, Request
 from starlette.background import BackgroundTask
 from starlette.responses import FileResponse, RedirectResponse, Response
 
+from quanzi.analytics.cache import cached
 from quanzi.analytics.groupbuy import drops, gmv_report, pickup_list
 from quanzi.analytics.groupbuy_export import FORMATS, write_pickup_list
 from quanzi.errors import InvalidInput, NotFound
@@ -43,9 +44,11 @@ def _context(request: Request, operator: CurrentOperator, **extra: Any) -> dict[
 def drops_page(request: Request, operator: Viewer, community: str | None = None) -> Response:
     """All drops with their totals, and GMV by group, leader, product and day."""
     engine = engine_of(request)
-    report = gmv_report(engine)
-    listed = drops(engine, community or None)
-    groups = sorted({d["community"] for d in drops(engine)})
+    # Orders change only with events and audited edits, which the data version follows.
+    report = cached(engine, ("gmv_report",), lambda: gmv_report(engine))
+    everything = drops(engine)
+    listed = [d for d in everything if d["community"] == community] if community else everything
+    groups = sorted({d["community"] for d in everything})
     charts = {
         "days": [r["key"] for r in report["by_day"]],
         "gmv": [r["gmv"] for r in report["by_day"]],
