@@ -1,0 +1,76 @@
+"""Recompute benchmark: stages, ladder, fission, health and the metrics on a store, beside DuckDB.
+
+Run:  .venv/bin/python benchmarks/recompute.py --db sqlite:///PATH/quanzi.db
+
+Times each full recompute on the live store (SQLite or PostgreSQL), then exports the store to
+parquet and times the bare DuckDB group-by that `benchmarks/scale.py` uses as the limit, on the
+same events, and prints every figure as a ratio to it. Recomputing stages writes to the store.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import platform
+import tempfile
+import time
+from collections.abc import Callable
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from machine import describe
+from scale import BARE, bare
+
+from quanzi.analytics.attract_fission import fission_report
+from quanzi.analytics.ladder import build_ladder
+from quanzi.analytics.retain_health import health_report
+from quanzi.metrics.export import export_parquet
+from quanzi.services.metrics_fill import update_metrics
+from quanzi.services.retain_stages import recompute_stages
+from quanzi.store.db import get_engine
+
+HERE = Path(__file__).parent
+
+
+def seconds(work: Callable[[], Any]) -> float:
+    """Run `work` once and return how long it took."""
+    started = time.perf_counter()
+    work()
+    return time.perf_counter() - started
+
+
+def main() -> None:
+    """Time the recomputes and the limit, write the results file."""
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--db", required=True)
+    args = parser.parse_args()
+    engine = get_engine(args.db)
+    figures = {
+        "stages": seconds(lambda: recompute_stages(engine)),
+        "ladder": seconds(lambda: build_ladder(engine)),
+        "fission": seconds(lambda: fission_report(engine, None)),
+        "health": seconds(lambda: health_report(engine)),
+        "metrics_full_fill": seconds(lambda: update_metrics(engine, full=True)),
+    }
+    for name, value in figures.items():
+        print(f"{name}: {value:.2f} s", flush=True)
+    with tempfile.TemporaryDirectory() as work:
+        manifest = export_parquet(engine, Path(work))
+        limit, _ = bare(Path(work), 3, BARE)
+    events = manifest["tables"]["event"]["rows"]
+    print(f"bare DuckDB group-by over the same {events:,} events: {limit:.3f} s")
+    result = {
+        "date": datetime.now(UTC).date().isoformat(), "machine": describe(),
+        "python": platform.python_version(), "database": engine.dialect.name, "events": events,
+        "bare_groupby_s": round(limit, 3),
+        "seconds": {k: round(v, 2) for k, v in figures.items()},
+        "over_bare": {k: round(v / limit, 1) for k, v in figures.items()},
+    }  # fmt: skip
+    print(json.dumps(result["over_bare"]))
+    out = HERE / "results" / f"recompute-{result['date']}-{engine.dialect.name}-{events}.json"
+    out.write_text(json.dumps(result, indent=1) + "\n")
+
+
+if __name__ == "__main__":
+    main()
