@@ -10,7 +10,7 @@ from rich.table import Table
 
 from quanzi.cli.attract import JsonOption
 from quanzi.cli.attract import _emit as emit
-from quanzi.cli.common import DbOption, open_database
+from quanzi.cli.common import DbOption, open_database, parse_day
 from quanzi.cli.render import console, guarded
 from quanzi.domain.attract_campaign import CampaignRuleError, parse_stages
 from quanzi.errors import InvalidInput
@@ -20,14 +20,6 @@ campaign_app = typer.Typer(
 )
 KeyArg = Annotated[str, typer.Argument(help="活动标识（与邀请事件的 campaign 一致）")]
 ACTOR = "cli"
-
-
-def parse_day(value: str, name: str, *, end: bool = False) -> datetime:
-    """Read a local day or a full time, as the ladder commands do."""
-    # Imported here: quanzi.cli.ladder imports ladder_more back at its end.
-    from quanzi.cli.ladder_more import parse_day as parse
-
-    return parse(value, name, end=end)
 
 
 @campaign_app.command("add")

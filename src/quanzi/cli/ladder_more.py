@@ -4,35 +4,18 @@ from __future__ import annotations
 
 import json
 import sys
-from datetime import datetime, time
 from typing import Annotated, Any
-from zoneinfo import ZoneInfo
 
 import typer
 from rich.table import Table
 
-from quanzi.cli.common import DbOption, open_database
+from quanzi.cli.common import DbOption, open_database, parse_day
 from quanzi.cli.ladder import JsonOption, percent, yuan
 from quanzi.cli.render import console, guarded
-from quanzi.config import get_settings
-from quanzi.errors import InvalidInput
 
 tasks_app = typer.Typer(help="升级任务：完成目标，获得下一档优惠", no_args_is_help=True)
 segments_app = typer.Typer(help="人群包：保存的筛选条件与实时人数", no_args_is_help=True)
 offers_app = typer.Typer(help="优惠：发给人群包或意向分层", no_args_is_help=True)
-
-
-def parse_day(value: str, name: str, *, end: bool = False) -> datetime:
-    """Read 2026-05-01 (a local day) or a full RFC 3339 time."""
-    tz = ZoneInfo(get_settings().timezone)
-    try:
-        if len(value) == 10:
-            day = datetime.fromisoformat(value).date()
-            return datetime.combine(day, time.max if end else time.min, tz)
-        moment = datetime.fromisoformat(value)
-    except ValueError:
-        raise InvalidInput(f"{name} 应为日期，如 2026-05-01，实际为 {value!r}") from None
-    return moment if moment.tzinfo else moment.replace(tzinfo=tz)
 
 
 @tasks_app.command("add")

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime, time
+from datetime import datetime
 from typing import Annotated, Any
 from urllib.parse import quote
 from zoneinfo import ZoneInfo
@@ -20,6 +20,7 @@ from quanzi.analytics.attract_campaign_views import (
 )
 from quanzi.domain.attract_campaign import PHASES, CampaignRuleError, parse_stages
 from quanzi.domain.attract_ledger import REASONS
+from quanzi.domain.local_time import read_local
 from quanzi.errors import InvalidInput, QuanziError
 from quanzi.services import attract_campaigns as service
 from quanzi.store import models as m
@@ -50,15 +51,10 @@ def _tz() -> ZoneInfo:
 
 def _moment(value: str, field: str, *, end: bool = False) -> datetime:
     """Read a date (2026-05-01, a whole local day) or a local date and time from a form."""
-    value = value.strip()
     try:
-        if len(value) == 10:
-            day = datetime.strptime(value, "%Y-%m-%d").date()
-            return datetime.combine(day, time.max if end else time.min, _tz())
-        moment = datetime.fromisoformat(value)
+        return read_local(value, _tz(), end=end)
     except ValueError:
         raise InvalidInput(f"{field}应为日期，如 2026-05-01", code="invalid_date") from None
-    return moment if moment.tzinfo else moment.replace(tzinfo=_tz())
 
 
 def _local(value: str) -> str:

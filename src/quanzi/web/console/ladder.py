@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime, time
+from datetime import datetime
 from typing import Annotated, Any
 from urllib.parse import quote
 from zoneinfo import ZoneInfo
@@ -17,6 +17,7 @@ from quanzi.analytics.ladder_views import community_names, offer_rows, segment_r
 from quanzi.domain.ladder import BENEFITS, TASK_METRICS
 from quanzi.domain.ladder_segments import SegmentError, SegmentFilter, parse_filter
 from quanzi.domain.ladder_tasks import describe_reward
+from quanzi.domain.local_time import read_local
 from quanzi.domain.vocab import STAGES, STRATA
 from quanzi.errors import InvalidInput, NotFound, QuanziError
 from quanzi.services import ladder as service
@@ -148,11 +149,11 @@ def _day(value: str, field: str, *, end: bool = False) -> datetime:
     from quanzi.config import get_settings
 
     try:
-        day = datetime.strptime(value.strip(), "%Y-%m-%d").date()
+        if len(value.strip()) != 10:  # the form's fields are dates, never times
+            raise ValueError(value)
+        return read_local(value, ZoneInfo(get_settings().timezone), end=end)
     except ValueError:
         raise InvalidInput(f"{field}应为日期，如 2026-05-01") from None
-    tz = ZoneInfo(get_settings().timezone)
-    return datetime.combine(day, time.max if end else time.min, tz)
 
 
 def _number(value: str, field: str) -> float:
