@@ -135,3 +135,33 @@ def test_an_empty_store_fills_to_nothing(engine: Engine) -> None:
     assert stored_values(engine) == []
     with reading(engine) as session:
         assert set(session.scalars(select(MetricFill.state))) == {"done"}
+
+
+def test_a_fill_on_duckdb_equals_the_fill_in_the_store(
+    engine: Engine, metrics_events: list[dict[str, Any]], tmp_path: Any
+) -> None:
+    split = len(metrics_events) * 2 // 3
+    ingest_objects(engine, metrics_events[:split])
+    seen: list[str] = []
+    workdir = tmp_path / "work"
+    workdir.mkdir()
+    first = update_metrics(
+        engine, timezone=TZ, via="duckdb", workdir=workdir, progress=lambda s, d, t: seen.append(s)
+    )
+    assert first.target_event_id > 0
+    assert stored_values(engine) == full_rows(engine)
+    assert "export:event" in seen and "gmv" in seen
+    assert list(workdir.iterdir()) == []  # the temporary export is gone
+    # New and late events afterwards: an incremental fill, on either side, stays exact.
+    ingest_objects(engine, metrics_events[split:] + late_events(engine))
+    second = update_metrics(engine, timezone=TZ, via="duckdb", workdir=workdir)
+    assert stored_values(engine) == full_rows(engine) == reference_rows(engine, TZ)
+    assert {f.days for f in second.metrics} != {0}
+    assert all(f.days == 0 for f in update_metrics(engine, timezone=TZ).metrics)
+
+
+def test_an_unknown_place_to_compute_is_refused(engine: Engine) -> None:
+    from quanzi.errors import InvalidInput
+
+    with pytest.raises(InvalidInput, match="未知的计算位置"):
+        update_metrics(engine, timezone=TZ, via="excel")

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import json
 import sys
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Annotated
 
@@ -33,6 +35,27 @@ MetricOption = Annotated[
 ]
 
 
+@contextmanager
+def _bars(label: Callable[[str], str]) -> Iterator[Callable[[str, int, int], None]]:
+    """Progress bars on stderr, one per stage a long job reports as (stage, done, total)."""
+    with Progress(
+        TextColumn("{task.description}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeElapsedColumn(),
+        console=err_console,
+        transient=True,
+    ) as progress:
+        tasks: dict[str, TaskID] = {}
+
+        def advance(stage: str, done: int, total: int) -> None:
+            if stage not in tasks:
+                tasks[stage] = progress.add_task(label(stage), total=total)
+            progress.update(tasks[stage], completed=done, total=total)
+
+        yield advance
+
+
 def _emit(data: object) -> None:
     sys.stdout.write(json.dumps(data, ensure_ascii=False) + "\n")
 
@@ -51,22 +74,7 @@ def export(
     if to != "parquet":
         raise InvalidInput(f"不支持的导出格式：{to}（目前只支持 parquet）", code="unknown_format")
     engine = open_database(db)
-    with Progress(
-        TextColumn("导出 {task.description}"),
-        BarColumn(),
-        MofNCompleteColumn(),
-        TextColumn("行"),
-        TimeElapsedColumn(),
-        console=err_console,
-        transient=True,
-    ) as progress:
-        tasks: dict[str, TaskID] = {}
-
-        def advance(name: str, done: int, total: int) -> None:
-            if name not in tasks:
-                tasks[name] = progress.add_task(name, total=total)
-            progress.update(tasks[name], completed=done, total=total)
-
+    with _bars(lambda name: f"导出 {name}（行）") as advance:
         manifest = export_parquet(engine, directory, progress=advance)
     if json_output:
         _emit(manifest)
@@ -118,13 +126,33 @@ def run(
 def update(
     metric: MetricOption = None,
     full: Annotated[bool, typer.Option("--full", help="清空后全量重算")] = False,
+    via: Annotated[
+        str,
+        typer.Option(
+            "--via",
+            help="在哪里计算：store（就在数据库里）或 duckdb（先导出 parquet，大库回填快得多）",
+        ),
+    ] = "store",
+    workdir: Annotated[
+        Path | None,
+        typer.Option("--workdir", help="--via duckdb 的临时导出目录（默认系统临时目录）"),
+    ] = None,
     db: DbOption = None,
     json_output: JsonOption = False,
 ) -> None:
     """增量回填指标表：只重算新事件触及的日期，可中断后续跑。"""
     from quanzi.services.metrics_fill import update_metrics
 
-    report = update_metrics(open_database(db), metric, full=full)
+    engine = open_database(db)
+
+    def label(stage: str) -> str:
+        name = stage.removeprefix("export:")
+        return f"导出 {name}（行）" if name != stage else f"指标 {stage}（天）"
+
+    with _bars(label) as advance:
+        report = update_metrics(
+            engine, metric, full=full, via=via, workdir=workdir, progress=advance
+        )
     if json_output:
         _emit(report.to_dict())
         return

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 import os
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -72,20 +72,35 @@ def _write_table(
 ) -> int:
     """Stream one table into `name.parquet`, one row group per chunk; return its row count."""
     table, names = EXPORTS[name]
-    columns = [table.c[n] for n in names]
     schema = arrow_schema(name)
     total = connection.scalar(select(func.count()).select_from(table)) or 0
-    query = select(*columns).order_by(table.c.id)
+    query = select(*(table.c[n] for n in names)).order_by(table.c.id)
     result = connection.execution_options(stream_results=True, yield_per=chunk_rows).execute(query)
-    final = directory / f"{name}.parquet"
-    temporary = directory / f".{name}.parquet.tmp"
-    done = 0
-    with pq.ParquetWriter(temporary, schema) as writer:
+
+    def batches() -> Iterator[pa.RecordBatch]:
         for part in result.partitions(chunk_rows):
             values = list(zip(*part, strict=True))
             arrays = [pa.array(v, type=f.type) for v, f in zip(values, schema, strict=True)]
-            writer.write_batch(pa.RecordBatch.from_arrays(arrays, schema=schema))
-            done += len(part)
+            yield pa.RecordBatch.from_arrays(arrays, schema=schema)
+
+    return write_batches(directory, name, batches(), total, progress)
+
+
+def write_batches(
+    directory: Path,
+    name: str,
+    batches: Iterator[pa.RecordBatch],
+    total: int,
+    progress: Progress | None,
+) -> int:
+    """Write batches to `name.parquet` through a temporary file; return the row count."""
+    final = directory / f"{name}.parquet"
+    temporary = directory / f".{name}.parquet.tmp"
+    done = 0
+    with pq.ParquetWriter(temporary, arrow_schema(name)) as writer:
+        for batch in batches:
+            writer.write_batch(batch)
+            done += batch.num_rows
             if progress is not None:
                 progress(name, done, total)
     # A reader sees the old file or the whole new one, never a half-written one.
@@ -105,6 +120,12 @@ def export_parquet(
     """Write the metric tables of the store to `directory` as parquet and return the manifest."""
     directory.mkdir(parents=True, exist_ok=True)
     tables: dict[str, Any] = {}
+    database = engine.url.database
+    if engine.dialect.name == "sqlite" and database and database != ":memory:":
+        from quanzi.metrics.sqlite_export import export_sqlite
+
+        last_event, tables = export_sqlite(database, directory, chunk_rows, progress)
+        return _write_manifest(engine, directory, last_event, tables)
     with engine.connect() as connection:
         if engine.dialect.name == "postgresql":
             # One snapshot for every table, even while events keep arriving.
@@ -114,6 +135,13 @@ def export_parquet(
             for name in EXPORTS:
                 rows = _write_table(connection, directory, name, chunk_rows, progress)
                 tables[name] = {"file": f"{name}.parquet", "rows": rows}
+    return _write_manifest(engine, directory, last_event, tables)
+
+
+def _write_manifest(
+    engine: Engine, directory: Path, last_event: int, tables: dict[str, Any]
+) -> dict[str, Any]:
+    """Write `manifest.json` last, atomically: its presence means the export is whole."""
     manifest = {
         "format": FORMAT,
         "version": 1,
