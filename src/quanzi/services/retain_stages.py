@@ -4,50 +4,53 @@ The replay places every person at each local Monday 00:00 from the first event o
 the newest event, so the stage history shows how people moved between stages over time.
 History is derived state: each run rebuilds it from the log, so it always agrees with the
 rules in force and with events that arrived late. One transaction per run.
+
+The log is read in two passes (messages, which are nearly all of it, with only their time,
+people and type; then the rarer kinds with the payload fields their rules read) and
+replayed as arrays by `domain.retain_replay`. An event's actor is its `person_id`: ingest
+sets it from the payload's `person`, so the key and the id name the same person.
 """
 
 from __future__ import annotations
 
-from collections import defaultdict, deque
-from collections.abc import Iterator
-from dataclasses import dataclass, field
+import gc
+import json
+from collections import defaultdict
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass
 from datetime import datetime, time, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import Engine, delete, func, insert, select, update
+import numpy as np
+from sqlalchemy import Engine, bindparam, case, delete, func, insert, select, update
 from sqlalchemy.orm import Session
 
 from quanzi.config import get_settings
 from quanzi.domain.retain_config import RetainConfig
-from quanzi.domain.retain_engagement import DAY, contribution_kinds, credited_inviter
-from quanzi.domain.retain_stages import PersonFacts, place, rank
+from quanzi.domain.retain_replay import (
+    CHANGE_COLUMNS,
+    ENGAGEMENT_COLUMNS,
+    KINDS,
+    MESSAGE,
+    REPLY,
+    SYSTEM,
+    EventLog,
+    StageHistory,
+    replay_log,
+    to_us,
+)
 from quanzi.store import models as m
 from quanzi.store import models_retain as r
-from quanzi.store.db import reading, transaction
+from quanzi.store.db import chunked, reading, transaction
 from quanzi.store.models import utcnow
 
-KINDS = ("join", "leave", "person", "message", "purchase", "refund", "invite", "activity", "attend")
-CHUNK = 5000
-
-
-@dataclass
-class _Person:
-    """One person's running state during the replay."""
-
-    eng: float = 0.0
-    eng_at: datetime | None = None
-    recent: deque[tuple[datetime, float, int | None]] = field(default_factory=deque)
-    active: dict[int, bool] = field(default_factory=dict)
-    roles: dict[int, str] = field(default_factory=dict)
-    orders: int = 0
-    spend: float = 0.0
-    top_tier: float = 0.0
-    referrals: set[str] = field(default_factory=set)
-    stage: str | None = None
-    promoted_at: datetime | None = None
-    reason: str = ""
-    last_active: dict[int, datetime] = field(default_factory=dict)
+CHUNK = 10_000  # rows per executemany
+RAW_SQLITE_WRITES = True  # on SQLite, executemany straight on the DBAPI cursor
+FETCH = 50_000  # rows per fetch
+PACKED_BITS = 63  # what a message's id, person, community and type may fill of an int64
+DEFAULT_PLACE = ("user", "普通用户：不在任何社群中")  # for people with no events
 
 
 @dataclass
@@ -71,147 +74,6 @@ class RecomputeReport:
         }
 
 
-class Replay:
-    """Applies events in time order and places everyone at each checkpoint."""
-
-    def __init__(self, config: RetainConfig, tier_prices: dict[str, float]) -> None:
-        self.model = config.engagement
-        self.rules = config.stages
-        self.tier_prices = tier_prices
-        self.people: dict[int, _Person] = defaultdict(_Person)
-        self.keys: dict[str, int] = {}
-        self.orders: dict[str, tuple[int, float]] = {}
-        self.changes: list[dict[str, Any]] = []
-        self.decay = self.model.decay_per_30_days
-        self.window = timedelta(days=self.model.window_days)
-
-    def _credit(self, pid: int, ts: datetime, kind: str, community: int | None) -> None:
-        weight = self.model.weight(kind)
-        if not weight:
-            return
-        person = self.people[pid]
-        self._age(person, ts)
-        person.eng += weight
-        person.recent.append((ts, weight, community))
-
-    def _age(self, person: _Person, ts: datetime) -> None:
-        """Decay the running score to `ts` and drop what fell out of the window."""
-        if person.eng_at is not None and ts > person.eng_at:
-            person.eng *= self.decay ** ((ts - person.eng_at).total_seconds() / (30 * DAY))
-        person.eng_at = ts if person.eng_at is None else max(ts, person.eng_at)
-        while person.recent and ts - person.recent[0][0] > self.window:
-            old_ts, weight, _ = person.recent.popleft()
-            person.eng -= weight * self.decay ** ((ts - old_ts).total_seconds() / (30 * DAY))
-
-    def apply(self, row: Any) -> None:
-        """Apply one event row (id, ts, kind, community_id, person_id, payload)."""
-        _, ts, kind, cid, pid, payload = row
-        key = payload.get("person")
-        if pid is not None and isinstance(key, str):
-            self.keys[key] = pid
-        if pid is not None:
-            person = self.people[pid]
-            if kind in ("message", "attend", "purchase", "activity") and cid is not None:
-                person.last_active[cid] = ts
-            if kind == "join" and cid is not None:
-                person.active[cid] = True
-                if payload.get("role"):
-                    person.roles[cid] = payload["role"]
-            elif kind == "leave" and cid is not None:
-                person.active[cid] = False
-            elif kind == "person" and cid is not None and payload.get("role"):
-                person.roles[cid] = payload["role"]
-            elif kind == "purchase":
-                self._purchase(pid, payload)
-            elif kind == "refund":
-                self._refund(ts, cid, payload)
-            for contribution in contribution_kinds(kind, payload, key):
-                if contribution != "refund":
-                    self._credit(pid, ts, contribution, cid)
-        credited = credited_inviter(kind, payload, key)
-        if credited is not None and credited[0] in self.keys:
-            inviter = self.keys[credited[0]]
-            self._credit(inviter, ts, credited[1], cid)
-            if kind == "join" and isinstance(key, str):
-                self.people[inviter].referrals.add(key)
-
-    def _purchase(self, pid: int, payload: dict[str, Any]) -> None:
-        person = self.people[pid]
-        amount = float(payload.get("amount") or 0)
-        order = str(payload.get("order") or payload.get("id"))
-        if order in self.orders:
-            return
-        self.orders[order] = (pid, amount)
-        person.orders += 1
-        person.spend += amount
-        item = str(payload.get("item") or "")
-        if item.startswith("tier:"):
-            person.top_tier = max(person.top_tier, self.tier_prices.get(item[5:], amount))
-
-    def _refund(self, ts: datetime, cid: int | None, payload: dict[str, Any]) -> None:
-        found = self.orders.pop(str(payload.get("order")), None)
-        if found is None:
-            return
-        buyer, amount = found
-        person = self.people[buyer]
-        person.orders -= 1
-        person.spend -= amount
-        self._credit(buyer, ts, "refund", cid)
-
-    def checkpoint(self, at: datetime) -> None:
-        """Place everyone known at `at`; record each change of stage."""
-        for pid, person in self.people.items():
-            self._age(person, at)
-            active = [c for c, on in person.active.items() if on]
-            facts = PersonFacts(
-                engagement=max(0.0, person.eng),
-                communities=len(active),
-                roles=frozenset(person.roles[c] for c in active if c in person.roles),
-                orders=person.orders,
-                spend=person.spend,
-                top_tier_price=person.top_tier,
-                referrals=len(person.referrals),
-            )
-            placed = place(
-                facts,
-                self.rules,
-                current=person.stage,
-                promoted_at=person.promoted_at,
-                as_of=at,
-            )
-            person.reason = placed.reason
-            if placed.stage != person.stage:
-                if rank(placed.stage) > rank(person.stage):
-                    person.promoted_at = at
-                self.changes.append(
-                    {
-                        "person_id": pid,
-                        "ts": at,
-                        "from_stage": person.stage,
-                        "to_stage": placed.stage,
-                        "reason": placed.reason,
-                        "engagement": round(facts.engagement, 3),
-                    }
-                )
-                person.stage = placed.stage
-
-    def community_scores(self, at: datetime) -> Iterator[dict[str, Any]]:
-        """Yield each person's engagement per community at `at`."""
-        for pid, person in self.people.items():
-            scores: dict[int, float] = defaultdict(float)
-            for ts, weight, cid in person.recent:
-                if cid is not None:
-                    scores[cid] += weight * self.model.factor((at - ts).total_seconds())
-            for cid in set(scores) | set(person.last_active):
-                yield {
-                    "person_id": pid,
-                    "community_id": cid,
-                    "score": round(max(0.0, scores.get(cid, 0.0)), 3),
-                    "last_active": person.last_active.get(cid),
-                    "as_of": at,
-                }
-
-
 def checkpoints(first: datetime, last: datetime, tz: ZoneInfo) -> list[datetime]:
     """Local Mondays 00:00 after `first` up to `last`, then `last` itself."""
     day = first.astimezone(tz).date()
@@ -232,28 +94,329 @@ def needs_recompute(engine: Engine) -> bool:
         return last is None or newest != last
 
 
-FIELDS = ("person", "inviter", "role", "reply_to", "msg_type", "item", "order", "id")
+# -- reading the log ----------------------------------------------------------------------
+
+# Payload fields of the rarer kinds, in the order `_log` takes them.
+FIELDS = ("role", "inviter", "order", "item", "amount", "id")
+_PAYLOAD_KINDS = ("join", "person", "purchase", "refund", "invite")
+_KIND_LIST = ", ".join(f"'{kind}'" for kind in KINDS)
+# A message's type: system, reply or other. A substring test first (GLOB: literal and
+# case-sensitive, so a superset of the JSON test and far cheaper than parsing): only the
+# rows it lets through are parsed.
+_SQLITE_MESSAGE_TYPE = (
+    "CASE WHEN payload GLOB '*\"system\"*' AND json_extract(payload, '$.msg_type') = 'system' "
+    f"THEN {SYSTEM} WHEN payload GLOB '*\"reply_to\"*' "
+    f"AND json_extract(payload, '$.reply_to') <> '' THEN {REPLY} ELSE {MESSAGE} END"
+)
+_SQLITE_MESSAGES = (
+    "FROM event NOT INDEXED WHERE kind = 'message' AND person_id IS NOT NULL AND id <= ?"
+)
+# The rarer kinds; one JSON parse a row gives every field the rules read, as an array.
+_SQLITE_OTHERS = (
+    "SELECT ts, id, kind, coalesce(community_id, -1), coalesce(person_id, -1), "
+    f"CASE WHEN kind IN ({', '.join(repr(k) for k in _PAYLOAD_KINDS)}) THEN json_extract(payload, "
+    f"{', '.join(repr('$.' + f) for f in FIELDS)}) END "
+    f"FROM event WHERE kind IN ({_KIND_LIST}) AND id <= ?"
+)
 
 
-def _events(session: Session) -> Iterator[tuple[Any, ...]]:
-    """Yield (id, ts, kind, community, person, payload subset) in time order.
+def _times(values: Sequence[Any]) -> np.ndarray:
+    """Parse SQLite's stored timestamps ('YYYY-MM-DD HH:MM:SS.ffffff', UTC) into µs."""
+    return np.array(values, dtype="datetime64[us]").view(np.int64)
 
-    The database pulls the few payload fields the replay reads: decoding every event's
-    whole JSON in Python would cost more than the replay itself.
+
+def _scalar(cursor: Any, sql: str) -> int:
+    cursor.execute(sql)
+    return int(cursor.fetchone()[0])
+
+
+def _sqlite_messages(cursor: Any, newest: int) -> tuple[np.ndarray, ...]:
+    """Read every message's (ts, id, person, community, type), two values a row.
+
+    Python's sqlite3 pays per value: the time, and the rest packed into one integer.
     """
-    payload = m.Event.payload
-    query = (
-        select(m.Event.id, m.Event.ts, m.Event.kind, m.Event.community_id, m.Event.person_id)
-        .add_columns(*(payload[name].as_string() for name in FIELDS), payload["amount"].as_float())
-        .where(m.Event.kind.in_(KINDS))
-        .order_by(m.Event.ts, m.Event.id)
-        .execution_options(yield_per=CHUNK)
+    person_bits = _scalar(cursor, "SELECT coalesce(max(id), 0) FROM person").bit_length()
+    community_bits = _scalar(cursor, "SELECT coalesce(max(id), 0) FROM community").bit_length()
+    person_shift = 2 + community_bits
+    id_shift = person_shift + person_bits
+    if id_shift + newest.bit_length() > PACKED_BITS:
+        return _sqlite_messages_unpacked(cursor, newest)
+    sql = (
+        f"SELECT ts, (id << {id_shift}) | (person_id << {person_shift}) "
+        f"| (coalesce(community_id, 0) << 2) | {_SQLITE_MESSAGE_TYPE} {_SQLITE_MESSAGES}"
     )
-    for row in session.execute(query):
-        fields = {name: value for name, value in zip(FIELDS, row[5:], strict=False) if value}
-        if row[-1] is not None:
-            fields["amount"] = row[-1]
-        yield (*row[:5], fields)
+    ts, values = _sqlite_fetch(cursor, sql, newest)
+    # The scan is in id order, so a stable sort by time gives (ts, id) order.
+    order = np.argsort(ts, kind="stable")
+    ts, values = ts[order], values[order]
+    people = (values >> person_shift) & ((1 << person_bits) - 1)
+    communities = (values >> 2) & ((1 << community_bits) - 1)
+    communities = np.where(communities == 0, -1, communities)
+    return ts, values >> id_shift, people, communities, values & 3
+
+
+def _sqlite_fetch(cursor: Any, sql: str, newest: int) -> tuple[np.ndarray, np.ndarray]:
+    """Fetch (stored time, integer) rows into (µs, int64) arrays."""
+    ts: list[np.ndarray] = []
+    packed: list[np.ndarray] = []
+    cursor.execute(sql, (newest,))
+    while rows := cursor.fetchmany(FETCH):
+        ts.append(_times([row[0] for row in rows]))
+        packed.append(np.fromiter((row[1] for row in rows), np.int64, len(rows)))
+    if not ts:
+        return np.zeros(0, np.int64), np.zeros(0, np.int64)
+    return np.concatenate(ts), np.concatenate(packed)
+
+
+def _sqlite_messages_unpacked(cursor: Any, newest: int) -> tuple[np.ndarray, ...]:
+    """Read the messages one value a column (ids too large to pack)."""
+    sql = (
+        f"SELECT ts, id, person_id, coalesce(community_id, 0), {_SQLITE_MESSAGE_TYPE} "
+        f"{_SQLITE_MESSAGES}"
+    )
+    cursor.execute(sql, (newest,))
+    ts: list[np.ndarray] = []
+    columns: list[list[int]] = [[], [], [], []]
+    while rows := cursor.fetchmany(FETCH):
+        ts.append(_times([row[0] for row in rows]))
+        for column, i in zip(columns, range(1, 5), strict=True):
+            column.extend(row[i] for row in rows)
+    ids, people, communities, types = (np.array(c, dtype=np.int64) for c in columns)
+    times = np.concatenate(ts) if ts else np.zeros(0, np.int64)
+    return times, ids, people, np.where(communities == 0, -1, communities), types
+
+
+def _read_sqlite(session: Session, newest: int) -> EventLog:
+    """Read the log from SQLite through the raw cursor (no per-value work in SQLAlchemy)."""
+    connection = session.connection().connection.dbapi_connection
+    assert connection is not None
+    cursor = connection.cursor()
+    plain: list[list[np.ndarray]] = [[], [], [], [], []]  # ts, id, kind, community, person
+    fields: list[list[Any]] = [[] for _ in FIELDS]
+    codes = {kind: code for code, kind in enumerate(KINDS)}
+    none = [None] * len(FIELDS)
+    try:
+        messages = _sqlite_messages(cursor, newest)
+        cursor.execute(_SQLITE_OTHERS, (newest,))
+        while rows := cursor.fetchmany(FETCH):
+            ts, ids, kinds, communities, people, payloads = zip(*rows, strict=True)
+            plain[0].append(_times(ts))
+            plain[1].append(np.array(ids, dtype=np.int64))
+            plain[2].append(np.array([codes[k] for k in kinds], dtype=np.int8))
+            plain[3].append(np.array(communities, dtype=np.int64))
+            plain[4].append(np.array(people, dtype=np.int64))
+            values = [none if v is None else json.loads(v) for v in payloads]
+            for column, got in zip(fields, zip(*values, strict=True), strict=True):
+                column.extend(got)
+    finally:
+        cursor.close()
+    ids_of = _person_ids(session, {v for v in fields[1] if isinstance(v, str)})
+    fields[1] = [ids_of.get(v) if isinstance(v, str) else None for v in fields[1]]
+    arrays = [np.concatenate(c) if c else np.zeros(0, np.int64) for c in plain]
+    return _log(messages, arrays, fields)
+
+
+def _person_ids(session: Session, keys: set[str]) -> dict[str, int]:
+    """Return the person id of each key that has one."""
+    found: dict[str, int] = {}
+    for chunk in chunked(sorted(keys)):
+        query = select(m.Person.key, m.Person.id).where(m.Person.key.in_(chunk))
+        found.update({key: pid for key, pid in session.execute(query)})
+    return found
+
+
+def _read_generic(session: Session, newest: int) -> EventLog:
+    """Read the log through SQLAlchemy, on any backend."""
+    e, payload = m.Event, m.Event.payload
+    messages = select(
+        e.ts, e.id, e.person_id, e.community_id, payload["msg_type"].as_string(),
+        payload["reply_to"].as_string(),
+    ).where(e.kind == "message", e.person_id.is_not(None), e.id <= newest)  # fmt: skip
+    columns: list[list[int]] = [[], [], [], [], []]
+    for when, eid, pid, cid, msg_type, reply_to in session.execute(
+        messages.execution_options(yield_per=FETCH)
+    ):
+        kind = SYSTEM if msg_type == "system" else REPLY if reply_to else MESSAGE
+        for column, value in zip(columns, (to_us(when), eid, pid, cid or -1, kind), strict=True):
+            column.append(value)
+    inviter = select(m.Person.id).where(m.Person.key == payload["inviter"].as_string())
+    wanted = (
+        case((e.kind.in_(("join", "person")), payload["role"].as_string())),
+        case((e.kind.in_(("join", "invite")), inviter.scalar_subquery())),
+        case((e.kind.in_(("purchase", "refund")), payload["order"].as_string())),
+        case((e.kind == "purchase", payload["item"].as_string())),
+        case((e.kind == "purchase", payload["amount"].as_float())),
+        case((e.kind == "purchase", payload["id"].as_string())),
+    )
+    others = select(
+        e.ts, e.id, e.kind, func.coalesce(e.community_id, -1), func.coalesce(e.person_id, -1),
+        *wanted,
+    ).where(e.kind.in_(KINDS), e.id <= newest)  # fmt: skip
+    rows = session.execute(others).all()
+    got: list[Sequence[Any]] = list(zip(*rows, strict=True)) if rows else [()] * 11
+    codes = {kind: code for code, kind in enumerate(KINDS)}
+    plain: list[np.ndarray] = [
+        np.array([to_us(v) for v in got[0]], dtype=np.int64),
+        np.array(got[1], dtype=np.int64),
+        np.array([codes[k] for k in got[2]], dtype=np.int8),
+        np.array(got[3], dtype=np.int64),
+        np.array(got[4], dtype=np.int64),
+    ]
+    arrays = tuple(np.array(c, dtype=np.int64) for c in columns)
+    return _log(arrays, plain, [list(c) for c in got[5:]])
+
+
+def _log(
+    messages: tuple[np.ndarray, ...], plain: list[np.ndarray], fields: list[list[Any]]
+) -> EventLog:
+    """Assemble an `EventLog`: the message arrays, then the other kinds' columns.
+
+    `plain` holds their ts (µs), id, kind code, community and person; `fields` the values
+    of FIELDS, with the inviter as a person id.
+    """
+    message_ts, message_id, message_person, message_community, message_type = messages
+    ts, ids, kinds, communities, people = plain
+    roles, inviters, orders, items, amounts, sources = fields
+    return EventLog(
+        message_ts=message_ts.astype(np.int64),
+        message_id=message_id.astype(np.int64),
+        message_person=message_person.astype(np.int64),
+        message_community=message_community.astype(np.int64),
+        message_type=message_type.astype(np.int8),
+        ts=ts.astype(np.int64),
+        id=ids.astype(np.int64),
+        kind=kinds.astype(np.int8),
+        community=communities.astype(np.int64),
+        person=people.astype(np.int64),
+        inviter=np.array([-1 if v is None else v for v in inviters], dtype=np.int64),
+        amount=np.array([float(v or 0) for v in amounts], dtype=np.float64),
+        role=[v or None for v in roles],
+        order=orders,
+        item=items,
+        source=sources,
+    )
+
+
+def read_log(session: Session, newest: int) -> EventLog:
+    """Read the events up to row `newest` that the stage rules look at."""
+    if session.get_bind().dialect.name == "sqlite":
+        return _read_sqlite(session, newest)
+    return _read_generic(session, newest)
+
+
+# -- writing the results ------------------------------------------------------------------
+
+
+def _insert(
+    session: Session, model: type[m.Base], columns: tuple[str, ...], rows: list[tuple[Any, ...]]
+) -> None:
+    """Insert rows (values in `columns` order) with plain executemany batches."""
+    table = m.table(model)
+    connection = session.connection()
+    dialect = connection.dialect
+    if dialect.name != "sqlite" or not RAW_SQLITE_WRITES:
+        statement = insert(table)
+        for start in range(0, len(rows), CHUNK):
+            batch = [dict(zip(columns, row, strict=True)) for row in rows[start : start + CHUNK]]
+            connection.execute(statement, batch)
+        return
+    # SQLite: the DBAPI cursor straight, values bound by each column's own type (so they are
+    # stored exactly as SQLAlchemy stores them); SQLAlchemy's per-row work would triple the
+    # cost. Times repeat (a checkpoint, the as-of time): each is bound once.
+    binders: list[Callable[[Any], Any] | None] = []
+    for name in columns:
+        bind: Callable[[Any], Any] | None = table.c[name].type.bind_processor(dialect)
+        binders.append(_cached(bind) if bind is not None and name != "last_active" else bind)
+    sql = (
+        f"INSERT INTO {table.name} ({', '.join(columns)}) VALUES ({', '.join('?' * len(columns))})"
+    )
+    cursor = connection.connection.dbapi_connection.cursor()  # type: ignore[union-attr]
+    try:
+        for start in range(0, len(rows), CHUNK):
+            values = [list(c) for c in zip(*rows[start : start + CHUNK], strict=True)]
+            for column, bind in zip(values, binders, strict=True):
+                if bind is not None:
+                    column[:] = [None if v is None else bind(v) for v in column]
+            cursor.executemany(sql, list(zip(*values, strict=True)))
+    finally:
+        cursor.close()
+
+
+def _cached(bind: Callable[[Any], Any]) -> Callable[[Any], Any]:
+    """Return `bind` remembering its results (for values that repeat)."""
+    seen: dict[Any, Any] = {}
+
+    def cached(value: Any) -> Any:
+        found = seen.get(value)
+        if found is None:
+            found = seen[value] = bind(value)
+        return found
+
+    return cached
+
+
+def _update_people(session: Session, updates: list[tuple[str, str, int]]) -> None:
+    """Set (stage, stage_reason) of person ids, in executemany batches."""
+    person = m.table(m.Person)
+    connection = session.connection()
+    if connection.dialect.name == "sqlite" and RAW_SQLITE_WRITES:
+        cursor = connection.connection.dbapi_connection.cursor()  # type: ignore[union-attr]
+        try:
+            for start in range(0, len(updates), CHUNK):
+                cursor.executemany(
+                    "UPDATE person SET stage = ?, stage_reason = ? WHERE id = ?",
+                    updates[start : start + CHUNK],
+                )
+        finally:
+            cursor.close()
+        return
+    statement = (
+        update(person)
+        .where(person.c.id == bindparam("pid"))
+        .values(stage=bindparam("placed_stage"), stage_reason=bindparam("placed_reason"))
+    )
+    for start in range(0, len(updates), CHUNK):
+        batch = [
+            {"placed_stage": stage, "placed_reason": reason, "pid": pid}
+            for stage, reason, pid in updates[start : start + CHUNK]
+        ]
+        connection.execute(statement, batch)
+
+
+def _write(session: Session, history: StageHistory) -> tuple[int, dict[str, int]]:
+    """Replace history and engagement; set every person's stage; return (people, counts)."""
+    session.execute(delete(r.StageChange))
+    session.execute(delete(r.Engagement))
+    _insert(session, r.StageChange, CHANGE_COLUMNS, history.changes)
+    _insert(session, r.Engagement, ENGAGEMENT_COLUMNS, history.engagement)
+    stages: dict[str, int] = defaultdict(int)
+    updates: list[tuple[str, str, int]] = []
+    people = 0
+    query = select(m.Person.id, m.Person.stage, m.Person.stage_reason)
+    for pid, stage, reason in session.execute(query):
+        people += 1
+        placed = history.people.get(pid, DEFAULT_PLACE)
+        stages[placed[0]] += 1
+        if (stage, reason) != placed:  # unchanged people are not rewritten
+            updates.append((placed[0], placed[1], pid))
+    _update_people(session, updates)
+    return people, dict(stages)
+
+
+@contextmanager
+def _collector_paused() -> Iterator[None]:
+    """Pause Python's cyclic garbage collector (it is restored as it was).
+
+    The read and the replay make millions of short-lived tuples and no cycles; each
+    collection they set off finds nothing to free and costs a tenth of the run.
+    """
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
 
 
 def recompute_stages(
@@ -262,46 +425,21 @@ def recompute_stages(
     """Replay the log, rebuild the stage history, and write every person's stage and reason."""
     config = config or RetainConfig()
     tz = ZoneInfo(timezone or get_settings().timezone)
-    with transaction(engine) as session:
+    with _collector_paused(), transaction(engine) as session:
         first, last, newest = session.execute(
             select(func.min(m.Event.ts), func.max(m.Event.ts), func.max(m.Event.id))
         ).one()
         prices = {c.key: c.price for c in session.scalars(select(m.Community))}
-        replay = Replay(config, prices)
         points = checkpoints(first, last, tz) if first is not None else []
-        pending = deque(points)
-        for row in _events(session):
-            while pending and row[1] > pending[0]:
-                replay.checkpoint(pending.popleft())
-            replay.apply(row)
-        while pending:
-            replay.checkpoint(pending.popleft())
-        session.execute(delete(r.StageChange))
-        session.execute(delete(r.Engagement))
-        for start in range(0, len(replay.changes), CHUNK):
-            batch = replay.changes[start : start + CHUNK]
-            session.execute(insert(m.table(r.StageChange)), batch)
-        if last is not None:
-            rows = list(replay.community_scores(last))
-            for start in range(0, len(rows), CHUNK):
-                session.execute(insert(m.table(r.Engagement)), rows[start : start + CHUNK])
-        stages: dict[str, int] = defaultdict(int)
-        updates = []
-        for pid in session.scalars(select(m.Person.id)):
-            person = replay.people.get(pid)
-            stage = person.stage if person and person.stage else "user"
-            reason = person.reason if person and person.stage else "普通用户：不在任何社群中"
-            stages[stage] += 1
-            updates.append({"id": pid, "stage": stage, "stage_reason": reason})
-        for start in range(0, len(updates), CHUNK):
-            session.execute(update(m.Person), updates[start : start + CHUNK])
+        history = replay_log(read_log(session, newest or 0), config, prices, points)
+        people, stages = _write(session, history)
         session.add(
             r.StageRun(
                 as_of=last or utcnow(),
                 computed_at=utcnow(),
                 last_event_id=newest or 0,
-                people=len(updates),
-                changes=len(replay.changes),
+                people=people,
+                changes=len(history.changes),
             )
         )
-    return RecomputeReport(last, len(updates), len(replay.changes), len(points), dict(stages))
+    return RecomputeReport(last, people, len(history.changes), len(points), stages)

@@ -1,0 +1,279 @@
+"""The array recompute gives exactly what the event-by-event reference replay gives."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import numpy as np
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+from sqlalchemy import Engine, func, select
+
+from quanzi.domain import retain_replay
+from quanzi.domain.retain_config import RetainConfig
+from quanzi.domain.retain_engagement import EngagementModel
+from quanzi.domain.retain_stages import STAGES, PersonFacts, StageRules, place, rank
+from quanzi.domain.retain_stages_batch import FactArrays, place_many, role_flags
+from quanzi.services import retain_stages
+from quanzi.services.ingest import ingest_objects
+from quanzi.services.retain_stages import checkpoints, read_log, recompute_stages
+from quanzi.store import models as m
+from quanzi.store import models_retain as r
+from quanzi.store.db import reading
+from tests.retain.retain_fixture import EVENTS
+from tests.retain.stage_reference import replay_reference
+from tests.retain.stage_worlds import demo_world, random_world
+
+CONFIGS = {
+    "default": RetainConfig(),
+    "iron40": RetainConfig(stages=StageRules(iron_fan_engagement=40)),
+    "iron40-grace7": RetainConfig(stages=StageRules(iron_fan_engagement=40, grace_days=7)),
+    # A window shorter than the span; contributions leave it between checkpoints.
+    "window3": RetainConfig(engagement=EngagementModel(window_days=3)),
+    "window10": RetainConfig(
+        engagement=EngagementModel(window_days=10),
+        stages=StageRules(fan_engagement=4, iron_fan_engagement=9, iron_fan_orders=2),
+    ),
+    # No decay and whole weights: scores land exactly on the thresholds.
+    "flat": RetainConfig(
+        engagement=EngagementModel(decay_per_30_days=1.0, window_days=14),
+        stages=StageRules(fan_engagement=5, iron_fan_engagement=10, iron_fan_referrals=1),
+    ),
+    "silent": RetainConfig(
+        engagement=EngagementModel(
+            weights={"message": 0.0, "reply": 0.5, "join": 0.0, "refund": -2.5}
+        ),
+        stages=StageRules(fan_engagement=2, iron_fan_engagement=6, low_water=0.5),
+    ),
+}
+
+
+def ingest(engine: Engine, events: list[dict[str, Any]]) -> None:
+    report = ingest_objects(engine, [dict(e) for e in events])
+    assert not report.rejected, report.rejected[:3]
+
+
+def stored(engine: Engine) -> tuple[list[tuple[Any, ...]], list[tuple[Any, ...]], dict[int, Any]]:
+    """Return the stored history (in row order), engagement rows and people's places."""
+    with reading(engine) as session:
+        changes = session.execute(
+            select(
+                r.StageChange.person_id, r.StageChange.ts, r.StageChange.from_stage,
+                r.StageChange.to_stage, r.StageChange.reason, r.StageChange.engagement,
+            ).order_by(r.StageChange.id)
+        ).all()  # fmt: skip
+        engagement = session.execute(
+            select(
+                r.Engagement.person_id, r.Engagement.community_id, r.Engagement.score,
+                r.Engagement.last_active, r.Engagement.as_of,
+            )
+        ).all()  # fmt: skip
+        people = {
+            p.id: (p.stage, p.stage_reason) for p in session.execute(select(m.Person)).scalars()
+        }
+    return [tuple(c) for c in changes], sorted(tuple(e) for e in engagement), people
+
+
+def assert_matches_reference(engine: Engine, config: RetainConfig, timezone: str = "") -> None:
+    """Recompute, then compare every stored row with the reference replay's."""
+    tz = timezone or None
+    reference = replay_reference(engine, config, timezone=tz)
+    report = recompute_stages(engine, config, timezone=tz)
+    changes, engagement, people = stored(engine)
+    expected = [
+        (c["person_id"], c["ts"], c["from_stage"], c["to_stage"], c["reason"], c["engagement"])
+        for c in reference.changes
+    ]
+    assert report.checkpoints == reference.checkpoints
+    assert len(changes) == len(expected)
+    for got, want in zip(changes, expected, strict=True):
+        assert got[:5] == want[:5]
+        assert got[5] == pytest.approx(want[5], abs=1e-6)
+        assert got[5] == want[5]  # in fact identical: edges are recomputed event by event
+    want_engagement = sorted(
+        (e["person_id"], e["community_id"], e["score"], e["last_active"], e["as_of"])
+        for e in reference.engagement
+    )
+    assert engagement == want_engagement
+    assert people == reference.people
+
+
+@pytest.fixture
+def grape(engine: Engine) -> Engine:
+    ingest(engine, EVENTS)
+    return engine
+
+
+@pytest.mark.parametrize("name", sorted(CONFIGS))
+def test_fixture_matches_reference(grape: Engine, name: str) -> None:
+    assert_matches_reference(grape, CONFIGS[name])
+
+
+@pytest.mark.parametrize("name", ["default", "window10", "flat"])
+def test_demo_world_matches_reference(engine: Engine, name: str) -> None:
+    ingest(engine, demo_world())
+    assert_matches_reference(engine, CONFIGS[name])
+
+
+@pytest.mark.parametrize("seed", range(6))
+@pytest.mark.parametrize("name", ["default", "window3", "window10", "flat", "silent"])
+def test_random_world_matches_reference(engine: Engine, seed: int, name: str) -> None:
+    ingest(engine, random_world(seed))
+    assert_matches_reference(engine, CONFIGS[name])
+
+
+def test_other_timezone_matches_reference(engine: Engine) -> None:
+    ingest(engine, random_world(7))
+    assert_matches_reference(engine, CONFIGS["window10"], "America/New_York")
+
+
+def test_every_score_recomputed_event_by_event_still_matches(
+    engine: Engine, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # With the tolerance wide open every score goes the exact way: same rows.
+    monkeypatch.setattr(retain_replay, "TOLERANCE", 1e9)
+    ingest(engine, random_world(3))
+    assert_matches_reference(engine, CONFIGS["window10"])
+
+
+def test_portable_writes_match_reference(engine: Engine, monkeypatch: pytest.MonkeyPatch) -> None:
+    # The SQLAlchemy Core inserts and updates other backends get, here on SQLite.
+    monkeypatch.setattr(retain_stages, "RAW_SQLITE_WRITES", False)
+    ingest(engine, random_world(1))
+    assert_matches_reference(engine, CONFIGS["default"])
+    assert_matches_reference(engine, CONFIGS["iron40-grace7"])  # people's stages rewritten
+
+
+def test_fallbacks_match_reference(engine: Engine, monkeypatch: pytest.MonkeyPatch) -> None:
+    # Ids too large to pack into one value, and too many communities for a dense table.
+    monkeypatch.setattr(retain_stages, "PACKED_BITS", 0)
+    monkeypatch.setattr(retain_replay, "DENSE_CELLS", 0)
+    monkeypatch.setattr(retain_replay, "SCANS", 0)  # an index by person at once
+    ingest(engine, random_world(5))
+    assert_matches_reference(engine, CONFIGS["flat"])
+    assert_matches_reference(engine, CONFIGS["window10"])
+
+
+def history(engine: Engine, config: RetainConfig, generic: bool = False) -> Any:
+    with reading(engine) as session:
+        first, last, newest = session.execute(
+            select(func.min(m.Event.ts), func.max(m.Event.ts), func.max(m.Event.id))
+        ).one()
+        prices = {c.key: c.price for c in session.scalars(select(m.Community))}
+        reader = retain_stages._read_generic if generic else read_log
+        log = reader(session, newest)
+        points = checkpoints(first, last, retain_stages.ZoneInfo("Asia/Shanghai"))
+        return log, retain_replay.replay_log(log, config, prices, points)
+
+
+def test_vector_placement_agrees_with_place_and_edges_are_exact(engine: Engine) -> None:
+    ingest(engine, random_world(2, events=900))
+    _, flat = history(engine, CONFIGS["flat"])
+    assert flat.disagreements == 0
+    assert flat.exact > 0  # whole scores on the thresholds went the exact way
+    _, default = history(engine, CONFIGS["default"])
+    assert default.disagreements == 0
+
+
+def test_portable_reader_reads_what_the_sqlite_reader_reads(engine: Engine) -> None:
+    ingest(engine, random_world(4))
+    fast, fast_history = history(engine, CONFIGS["default"])
+    portable, portable_history = history(engine, CONFIGS["default"], generic=True)
+    # Row order is the backend's: compare in id order.
+    for name in ("message_ts", "message_person", "message_community", "message_type"):
+        got = getattr(fast, name)[np.argsort(fast.message_id)]
+        want = getattr(portable, name)[np.argsort(portable.message_id)]
+        assert np.array_equal(got, want), name
+    fast_order, portable_order = np.argsort(fast.id), np.argsort(portable.id)
+    for name in ("ts", "id", "kind", "community", "person", "inviter", "amount"):
+        got, want = getattr(fast, name), getattr(portable, name)
+        assert np.array_equal(got[fast_order], want[portable_order]), name
+    for name in ("role", "order", "item"):
+        got, want = getattr(fast, name), getattr(portable, name)
+        assert [got[i] for i in fast_order] == [want[i] for i in portable_order], name
+    assert fast_history == portable_history
+    assert fast_history.changes and fast_history.engagement
+
+
+def test_empty_store(engine: Engine) -> None:
+    report = recompute_stages(engine)
+    assert (report.people, report.changes, report.checkpoints) == (0, 0, 0)
+
+
+NOW = datetime(2026, 3, 31, tzinfo=UTC)
+facts = st.builds(
+    PersonFacts,
+    engagement=st.sampled_from([0.0, 7.9, 19.99, 20.0, 25.0, 79.0, 80.0, 100.0, 130.5]),
+    communities=st.integers(0, 3),
+    roles=st.frozensets(st.sampled_from(["owner", "kol", "member", "leader"]), max_size=2),
+    orders=st.integers(0, 6),
+    top_tier_price=st.sampled_from([0.0, 199.0, 4999.0, 5000.0]),
+    referrals=st.integers(0, 3),
+)
+
+
+@given(
+    rows=st.lists(
+        st.tuples(facts, st.sampled_from([None, *STAGES]), st.integers(0, 30)), max_size=40
+    ),
+    low_water=st.sampled_from([0.8, 0.5, 1.0]),
+    partner_tier=st.sampled_from([5000.0, 0.0]),
+)
+def test_place_many_places_like_place(
+    rows: list[tuple[PersonFacts, str | None, int]], low_water: float, partner_tier: float
+) -> None:
+    rules = StageRules(low_water=low_water, partner_tier_price=partner_tier)
+    flags = [role_flags(f.roles, rules) for f, _, _ in rows]
+    arrays = FactArrays(
+        engagement=np.array([f.engagement for f, _, _ in rows], dtype=np.float64),
+        communities=np.array([f.communities for f, _, _ in rows], dtype=np.int64),
+        partner_role=np.array([p for p, _ in flags], dtype=np.bool_),
+        iron_fan_role=np.array([i for _, i in flags], dtype=np.bool_),
+        orders=np.array([f.orders for f, _, _ in rows], dtype=np.int64),
+        top_tier_price=np.array([f.top_tier_price for f, _, _ in rows], dtype=np.float64),
+        referrals=np.array([f.referrals for f, _, _ in rows], dtype=np.int64),
+    )
+    promoted = [NOW - timedelta(days=days) for _, _, days in rows]
+    got = place_many(
+        arrays,
+        rules,
+        np.array([rank(c) for _, c, _ in rows], dtype=np.int8),
+        np.array([NOW - p < timedelta(days=rules.grace_days) for p in promoted], dtype=np.bool_),
+    )
+    want = [
+        rank(place(f, rules, current=c, promoted_at=p, as_of=NOW).stage)
+        for (f, c, _), p in zip(rows, promoted, strict=True)
+    ]
+    assert got.tolist() == want
+
+
+@pytest.mark.parametrize("seed", range(5))
+def test_event_by_event_scores_are_bitwise_the_reference_replays(seed: int) -> None:
+    # The path taken near thresholds and rounding edges must reproduce the reference's
+    # float arithmetic exactly, not approximately.
+    from tests.retain.stage_reference import Replay
+
+    rng = np.random.default_rng(seed)
+    model = EngagementModel(window_days=int(rng.choice([3, 30, 365])))
+    replay = Replay(RetainConfig(engagement=model), {})
+    start = datetime(2026, 3, 2, tzinfo=UTC)
+    seconds = np.sort(rng.integers(0, 90 * 86400, size=300))
+    kinds = rng.choice(["message", "reply", "attend", "refund", "purchase"], size=300)
+    points = [start + timedelta(days=7 * w, hours=int(rng.integers(0, 3))) for w in range(14)]
+    expected, i = [], 0
+    for point in points:
+        while i < len(seconds) and start + timedelta(seconds=int(seconds[i])) <= point:
+            replay._credit(1, start + timedelta(seconds=int(seconds[i])), str(kinds[i]), None)
+            i += 1
+        replay.checkpoint(point)
+        expected.append(replay.people[1].eng)
+    own = retain_replay._Own(
+        np.array([retain_replay.to_us(start) + int(s) * 1_000_000 for s in seconds]),
+        np.array([model.weight(str(k)) for k in kinds]),
+        np.full(len(seconds), -1),
+    )
+    points_us = np.array([retain_replay.to_us(p) for p in points])
+    exact = retain_replay._Exact(model, points, points_us, 0, own)
+    assert [exact.at(k) for k in range(len(points))] == expected
