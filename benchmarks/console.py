@@ -3,6 +3,9 @@
 Run:  .venv/bin/python benchmarks/console.py --db sqlite:///PATH/quanzi.db [--repeat 20]
       .venv/bin/quanzi analytics update      # then run it again: the overview reads metrics
 
+Every console page is visited (`--pages main` for the first seven): the sub-pages too, and
+one person's, campaign's and drop's page with keys read from the store.
+
 Requests go through the whole app (session cookie, role check, template) in-process, so the
 figures are server time without the network. A benchmark operator is added to the store.
 """
@@ -28,7 +31,30 @@ from quanzi.store import models as m
 from quanzi.store.db import get_engine, reading
 from quanzi.web.app import create_app
 
-PAGES = ("/", "/filter", "/ladder", "/retain", "/fission", "/groupbuy", "/carriers")
+MAIN = ("/", "/filter", "/ladder", "/retain", "/fission", "/groupbuy", "/carriers")
+SUB = (
+    "/overview/live", "/ladder/plays", "/retain/health", "/retain/calendar", "/retain/report",
+    "/retain/questions", "/retain/churn", "/fission/campaigns", "/fission/reach",
+    "/filter/rules", "/filter/strata", "/filter/moderation",
+)  # fmt: skip
+PAGES = MAIN + SUB
+
+
+def keyed_pages(url: str) -> list[str]:
+    """The pages of one thing, with real keys from the store: a person, campaign and drop."""
+    from quanzi.store.models_attract import Campaign
+    from quanzi.store.models_router import Drop
+
+    with reading(get_engine(url)) as session:
+        person = session.scalar(
+            select(m.Person.key).join(m.Invite, m.Invite.invitee_id == m.Person.id).limit(1)
+        ) or session.scalar(select(m.Person.key).order_by(m.Person.id).limit(1))
+        campaign = session.scalar(select(Campaign.key).order_by(Campaign.key).limit(1))
+        drop = session.scalar(select(Drop.key).order_by(Drop.id).limit(1))
+    pages = [f"/retain/people/{person}"] if person else []
+    pages += [f"/fission/campaigns/{campaign}"] if campaign else []
+    pages += [f"/groupbuy/{drop}"] if drop else []
+    return pages
 
 
 def login(client: TestClient, url: str) -> None:
@@ -62,15 +88,23 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--db", required=True)
     parser.add_argument("--repeat", type=int, default=20)
-    parser.add_argument("--pages", default=",".join(PAGES))
+    parser.add_argument(
+        "--pages", default="all", help="comma-separated paths; all (default) or main (the seven)"
+    )
     parser.add_argument("--label", default="", help="a note for the results file")
     args = parser.parse_args()
     with reading(get_engine(args.db)) as session:
         events = session.scalar(select(func.count()).select_from(m.Event)) or 0
     client = TestClient(create_app(args.db))
     login(client, args.db)
+    if args.pages == "all":
+        paths = [*PAGES, *keyed_pages(args.db)]
+    elif args.pages == "main":
+        paths = list(MAIN)
+    else:
+        paths = args.pages.split(",")
     pages = {}
-    for path in args.pages.split(","):
+    for path in paths:
         pages[path] = visit(client, path, args.repeat)
         print(path, pages[path], flush=True)
     result = {

@@ -19,7 +19,8 @@ from quanzi.store.models import utcnow
 from quanzi.store.models_attract import Campaign, CampaignGroup, InviteCode
 
 
-def _fields(row: Campaign) -> dict[str, Any]:
+def campaign_fields(row: Campaign) -> dict[str, Any]:
+    """A stored campaign's settings, its phase now and its poster link."""
     return {
         "key": row.key, "name": row.name, "communities": list(row.communities),
         "starts_at": row.starts_at.isoformat(), "ends_at": row.ends_at.isoformat(),
@@ -33,7 +34,7 @@ def campaign_rows(engine: Engine) -> list[dict[str, Any]]:
     """Every stored campaign with its settings, newest window first."""
     with reading(engine) as session:
         rows = session.scalars(select(Campaign).order_by(Campaign.starts_at.desc(), Campaign.key))
-        return [_fields(row) for row in rows]
+        return [campaign_fields(row) for row in rows]
 
 
 def get_campaign(engine: Engine, key: str) -> Campaign:
@@ -114,6 +115,15 @@ def _invite_row(o: Outcome, names: dict[str, str]) -> dict[str, Any]:
 def campaign_view(engine: Engine, key: str) -> dict[str, Any]:
     """One stored campaign: settings, report, each invite's verdict, inviters' stages, codes."""
     row = get_campaign(engine, key)
+    return {**campaign_fields(row), **campaign_ledger(engine, key)}
+
+
+def campaign_ledger(engine: Engine, key: str) -> dict[str, Any]:
+    """One stored campaign's report, each invite's verdict, and its inviters' stages and codes.
+
+    Unlike its settings (whose phase follows the clock), these change only with the data.
+    """
+    row = get_campaign(engine, key)
     book = load_ledger(engine, key)
     with reading(engine) as session:
         codes = dict(
@@ -143,7 +153,6 @@ def campaign_view(engine: Engine, key: str) -> dict[str, Any]:
         })  # fmt: skip
     inviters.sort(key=lambda r: (-r["valid"], -r["waiting"], r["person"]))
     return {
-        **_fields(row),
         "report": report_of(book),
         "invites": [_invite_row(o, book.names) for o in book.outcomes],
         "inviters": inviters,

@@ -7,8 +7,8 @@ from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Engine, func, select
-from sqlalchemy.orm import aliased
+from sqlalchemy import Engine, func, select, union
+from sqlalchemy.orm import Session, aliased
 
 from quanzi.analytics.attract_campaigns import codes_of, derived_invites, stored_rules
 from quanzi.domain import attract_ledger as ledger
@@ -16,7 +16,7 @@ from quanzi.domain.attract_campaign import DEFAULT_STAGES, CampaignRules, Stage
 from quanzi.domain.attract_ledger import History, InviteFact, Outcome, Stay
 from quanzi.errors import NotFound
 from quanzi.store import models as m
-from quanzi.store.db import reading
+from quanzi.store.db import LOOKUP_CHUNK, chunked, reading
 
 
 @dataclass(frozen=True)
@@ -83,16 +83,21 @@ def load_ledger(
         ).all()
         now = session.scalar(select(func.max(m.Event.ts)))
         people = {p for i in invites for p in (i.inviter, i.invitee)}
-        names = {
-            key: name or key
-            for key, name in session.execute(select(m.Person.key, m.Person.name))
-            if key in people
-        }
+        names = _names(session, people)
     stays, first_join = _stays(moves)
     window = timedelta(hours=24 if window_hours is None else window_hours)
     history = History(stays, [(str(p), str(c)) for p, c in rejected], now, window)
     outcomes = ledger.judge(invites, history, rules)
     return Ledger(outcomes, first_join, names, now, rules, campaign)
+
+
+def _names(session: Session, people: set[str]) -> dict[str, str]:
+    """Display names of these people (by key), read a bounded IN (...) at a time."""
+    names: dict[str, str] = {}
+    for chunk in chunked(sorted(people), LOOKUP_CHUNK):
+        query = select(m.Person.key, m.Person.name).where(m.Person.key.in_(chunk))
+        names.update({key: name or key for key, name in session.execute(query)})
+    return names
 
 
 def _stays(moves: Any) -> tuple[list[Stay], dict[str, datetime]]:
@@ -196,16 +201,35 @@ def tree(book: Ledger, limit: int = 400) -> list[dict[str, Any]]:
 
 def funnel(engine: Engine, book: Ledger) -> list[dict[str, Any]]:
     """Seed 002's ad funnel beside the community's own: reached → joined → bought → brought."""
+    # Counted by the database: a set of everyone who ever joined grows with the store.
+    # UNION keeps one NULL, as a Python set of the same ids would. Joins are read per
+    # community (and in none) so the (community, kind, time, person) index answers alone.
+    placed = m.Event.community_id.in_(select(m.Community.id))
+    joins = [
+        select(m.Event.person_id).where(where, m.Event.kind == "join")
+        for where in (placed, m.Event.community_id.is_(None))
+    ]
     with reading(engine) as session:
-        joined = set(session.scalars(select(m.Event.person_id).where(m.Event.kind == "join")))
-        invited = set(session.scalars(select(m.Invite.invitee_id)))
+        reached = session.scalar(
+            select(func.count()).select_from(union(*joins, select(m.Invite.invitee_id)).subquery())
+        )
+        joined = session.scalar(select(func.count()).select_from(union(*joins).subquery()))
         bought = session.scalar(
             select(func.count(func.distinct(m.Order.person_id))).where(m.Order.status == "paid")
         )
     brought = len({o.invite.inviter for o in book.outcomes if o.status == ledger.VALID})
-    ours = [len(joined | invited), len(joined), int(bought or 0), brought]
+    ours = [int(reached or 0), int(joined or 0), int(bought or 0), brought]
     labels = ["触达", "入群", "购买", "带来好友"]
     ads = [10000, 1000, 10, None]
     return [
         {"stage": s, "community": c, "ad": a} for s, c, a in zip(labels, ours, ads, strict=True)
     ]
+
+
+def fission_page(engine: Engine, campaign: str | None = None) -> dict[str, Any]:
+    """The fission page's ledger figures and charts: one judging of the invites serves all."""
+    book = load_ledger(engine, campaign)
+    charts = {"growth": growth_curves(book), "tree": tree(book), "funnel": funnel(engine, book)}
+    stages = " / ".join(str(s.friends) for s in book.stages)
+    return {"report": report_of(book), "board": inviter_board(book)[:50],
+            "charts": charts, "stages": stages}  # fmt: skip

@@ -9,8 +9,16 @@ import numpy as np
 from sqlalchemy import Engine, func, select
 from sqlalchemy.orm import aliased
 
-from quanzi.analytics.attract_graph import MENTION, REPLY, Interactions, load_interactions
-from quanzi.domain.attract_graph import betweenness, pagerank
+from quanzi.analytics.attract_graph import (
+    MENTION,
+    REPLY,
+    Interactions,
+    load_interactions,
+    metcalfe,
+    person_reach,
+    top_reach,
+)
+from quanzi.domain.attract_graph import IDEAL, betweenness, pagerank
 from quanzi.domain.attract_influence import Signals, rank_roles
 from quanzi.store import models as m
 from quanzi.store.db import reading
@@ -100,3 +108,20 @@ def pagerank_table(engine: Engine, top: int = 20) -> list[dict[str, Any]]:
     order = np.argsort(-ranks, kind="stable")[:top]
     return [{"person": found.people[i], "name": found.names.get(found.people[i], found.people[i]),
              "pagerank": round(float(ranks[i]), 6)} for i in order]  # fmt: skip
+
+
+def reach_page(engine: Engine) -> dict[str, Any]:
+    """Reach beside the ideal, Metcalfe and influence from one load of the interaction graph."""
+    found = load_interactions(engine)
+    counts = person_reach(found)
+    means = counts.mean(axis=0) if len(counts) else np.zeros(3)
+    observed = [round(float(v), 2) for v in means]
+    charts = {"reach": {"observed": observed, "ideal": [IDEAL[f"degree{k}"] for k in (1, 2, 3)]},
+              "metcalfe": metcalfe(engine)}  # fmt: skip
+    top = top_reach(found, counts, 10)
+    leaders = influence(engine, 20, found=found)
+    # The page names only the people it lists, so only their names are kept.
+    shown = {r["person"] for r in top} | {r["person"] for r in leaders}
+    names = {k: v for k, v in found.names.items() if k in shown}
+    return {"reach_people": len(found.people), "reach_means": observed, "top_reach": top,
+            "names": names, "leaders": leaders, "charts": charts}  # fmt: skip

@@ -37,6 +37,18 @@ class PickupRow:
 
 def drops(engine: Engine, community: str | None = None) -> list[dict[str, Any]]:
     """List drops with their line count, quantity and amount (times in local time)."""
+    return _drops(engine, community=community)
+
+
+def drop_row(engine: Engine, key: str) -> dict[str, Any] | None:
+    """One drop as `drops` lists it, or None: only its own lines are summed."""
+    found = _drops(engine, key=key)
+    return found[0] if found else None
+
+
+def _drops(
+    engine: Engine, *, community: str | None = None, key: str | None = None
+) -> list[dict[str, Any]]:
     zone = ZoneInfo(get_settings().timezone)
     with reading(engine) as session:
         totals = (
@@ -48,20 +60,24 @@ def drops(engine: Engine, community: str | None = None) -> list[dict[str, Any]]:
             )
             .where(DropLine.status == "active")
             .group_by(DropLine.drop_id)
-            .subquery()
         )
+        if key is not None:
+            totals = totals.where(DropLine.drop_id.in_(select(Drop.id).where(Drop.key == key)))
+        lines = totals.subquery()
         query = (
-            select(Drop, m.Community.key, totals.c.lines, totals.c.qty, totals.c.amount)
+            select(Drop, m.Community.key, lines.c.lines, lines.c.qty, lines.c.amount)
             .join(m.Community, m.Community.id == Drop.community_id)
-            .outerjoin(totals, totals.c.drop_id == Drop.id)
+            .outerjoin(lines, lines.c.drop_id == Drop.id)
             .order_by(Drop.opened_at.desc(), Drop.id.desc())
         )
         if community:
             query = query.where(m.Community.key == community)
+        if key is not None:
+            query = query.where(Drop.key == key)
         return [
             {
                 "key": drop.key,
-                "community": key,
+                "community": ckey,
                 "item": drop.item,
                 "title": drop.title,
                 "price": drop.price,
@@ -70,11 +86,11 @@ def drops(engine: Engine, community: str | None = None) -> list[dict[str, Any]]:
                 "status": drop.status,
                 "opened_at": drop.opened_at.astimezone(zone).isoformat(),
                 "deadline": drop.deadline.astimezone(zone).isoformat() if drop.deadline else None,
-                "lines": lines or 0,
+                "lines": lines_count or 0,
                 "qty": float(qty or 0),
                 "amount": float(amount or 0),
             }
-            for drop, key, lines, qty, amount in session.execute(query)
+            for drop, ckey, lines_count, qty, amount in session.execute(query)
         ]
 
 

@@ -128,32 +128,52 @@ def crew_pairs(session: Session, community_ids: Iterable[int]) -> set[tuple[int,
 
 
 def load_presences(
-    session: Session, communities: dict[int, str], *, skip_crew: bool = True
+    session: Session, communities: dict[int, str], *, skip_crew: bool = True, by_id: bool = False
 ) -> list[Presence]:
-    """Return the joins and leaves in these communities, crew left out."""
+    """Return the joins and leaves in these communities, crew left out.
+
+    With `by_id` a person is named by their row id (as text) rather than their key: the
+    same grouping, read from the event index alone, for figures that name nobody.
+    """
     crew = crew_pairs(session, communities) if skip_crew else set()
-    query = (
-        select(m.Event.community_id, m.Event.person_id, m.Person.key, m.Event.ts, m.Event.kind)
-        .join(m.Person, m.Person.id == m.Event.person_id)
-        .where(m.Event.kind.in_(("join", "leave")), m.Event.community_id.in_(list(communities)))
-    )
+    moves = (m.Event.kind.in_(("join", "leave")), m.Event.community_id.in_(list(communities)))
+    query: Any
+    if by_id:
+        query = select(
+            m.Event.community_id, m.Event.person_id, m.Event.person_id, m.Event.ts, m.Event.kind
+        ).where(*moves, m.Event.person_id.is_not(None))
+    else:
+        query = (
+            select(m.Event.community_id, m.Event.person_id, m.Person.key, m.Event.ts, m.Event.kind)
+            .join(m.Person, m.Person.id == m.Event.person_id)
+            .where(*moves)
+        )
     return [
-        Presence(key, communities[community_id], ts, kind)
+        Presence(str(key), communities[community_id], ts, kind)
         for community_id, person_id, key, ts, kind in session.execute(query)
         if community_id is not None and (community_id, person_id) not in crew
     ]
 
 
-def load_tier_purchases(session: Session, communities: Iterable[str]) -> list[Purchase]:
+def load_tier_purchases(
+    session: Session, communities: Iterable[str], *, by_id: bool = False
+) -> list[Purchase]:
     """Return the purchases of these rungs (`tier:<community>`), refunded ones marked."""
     items = {tier_item(key): key for key in communities}
-    query = (
-        select(m.Order.item, m.Person.key, m.Order.ts, m.Order.amount, m.Order.status)
-        .join(m.Person, m.Person.id == m.Order.person_id)
-        .where(m.Order.item.in_(list(items)))
-    )
+    bought = m.Order.item.in_(list(items))
+    query: Any
+    if by_id:
+        query = select(
+            m.Order.item, m.Order.person_id, m.Order.ts, m.Order.amount, m.Order.status
+        ).where(bought, m.Order.person_id.is_not(None))
+    else:
+        query = (
+            select(m.Order.item, m.Person.key, m.Order.ts, m.Order.amount, m.Order.status)
+            .join(m.Person, m.Person.id == m.Order.person_id)
+            .where(bought)
+        )
     return [
-        Purchase(key, items[item], ts, amount, status == "refunded")
+        Purchase(str(key), items[item], ts, amount, status == "refunded")
         for item, key, ts, amount, status in session.execute(query)
     ]
 
@@ -179,6 +199,13 @@ def load_stays(session: Session, ladder: str) -> tuple[list[Rung], list[Stay]]:
     return rungs, stays_from(load_presences(session, {c.id: c.key for c in rows}))
 
 
+def rungs_of_ladder(engine: Engine, ladder: str | None = None) -> list[Rung]:
+    """Return a ladder's rungs bottom up (the default ladder when None), without its report."""
+    with reading(engine) as session:
+        rows = rung_rows(session, pick_ladder(ladder_keys(session), ladder))
+        return ordered_rungs(Rung(c.key, c.price, c.rank or 0, c.name or c.key) for c in rows)
+
+
 def build_ladder(engine: Engine, ladder: str | None = None) -> LadderView:
     """Compute the report of one ladder (the default one when None)."""
     with reading(engine) as session:
@@ -187,8 +214,9 @@ def build_ladder(engine: Engine, ladder: str | None = None) -> LadderView:
         rows = rung_rows(session, chosen)
         ids = {c.id: c.key for c in rows}
         rungs = ordered_rungs(Rung(c.key, c.price, c.rank or 0, c.name or c.key) for c in rows)
-        stays = stays_from(load_presences(session, ids))
-        purchases = load_tier_purchases(session, ids.values())
+        # The report counts people and names none: row ids group them as keys would.
+        stays = stays_from(load_presences(session, ids, by_id=True))
+        purchases = load_tier_purchases(session, ids.values(), by_id=True)
         report = ladder_report(chosen, rungs, purchases, stays)
         return LadderView(
             report=report,

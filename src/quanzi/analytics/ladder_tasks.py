@@ -147,27 +147,72 @@ def stepped_up(session: Session, task: StepTask, target: str) -> dict[str, tuple
     return found
 
 
-def task_view(session: Session, task: StepTask, tz: ZoneInfo) -> TaskView:
+@dataclass
+class TaskFigures:
+    """What a task's view computes from the log: progress, effect, redemptions."""
+
+    progress: dict[str, Progress] = field(default_factory=dict)
+    effect: TaskEffect | None = None
+    redemptions: int = 0
+
+
+def _shell(session: Session, task: StepTask) -> TaskView:
+    rung = session.get(m.Community, task.community_id)
+    target = session.get(m.Community, task.target_community_id)
+    assert rung is not None and target is not None
+    return TaskView(task, rung.key, rung.name or rung.key, target.key, target.name, target.price)
+
+
+def task_figures(session: Session, task: StepTask, tz: ZoneInfo) -> TaskFigures:
     """Compute one task's progress, effect and redemptions."""
     rung = session.get(m.Community, task.community_id)
     target = session.get(m.Community, task.target_community_id)
     assert rung is not None and target is not None
-    view = TaskView(task, rung.key, rung.name or rung.key, target.key, target.name, target.price)
     rule = TaskRule(task.metric, task.target, task.starts_at, task.ends_at)
     people = eligible(session, task, rung.key)
-    view.progress = task_progress(rule, deeds(session, task), people, tz)
-    view.effect = task_effect(view.progress, stepped_up(session, task, target.key))
-    view.redemptions = len(
+    progress = task_progress(rule, deeds(session, task), people, tz)
+    effect = task_effect(progress, stepped_up(session, task, target.key))
+    redemptions = len(
         list(session.scalars(select(TaskRedemption.id).where(TaskRedemption.task_id == task.id)))
     )
+    return TaskFigures(progress, effect, redemptions)
+
+
+def task_view(session: Session, task: StepTask, tz: ZoneInfo) -> TaskView:
+    """Compute one task's progress, effect and redemptions."""
+    return with_figures(_shell(session, task), task_figures(session, task, tz))
+
+
+def with_figures(view: TaskView, figures: TaskFigures) -> TaskView:
+    """Put a task's computed figures into its view."""
+    view.progress, view.effect, view.redemptions = (
+        figures.progress,
+        figures.effect,
+        figures.redemptions,
+    )
     return view
+
+
+def _tasks(key: str | None) -> Any:
+    query = select(StepTask).order_by(StepTask.created_at.desc(), StepTask.id.desc())
+    return query.where(StepTask.key == key) if key is not None else query
 
 
 def task_views(engine: Engine, key: str | None = None) -> list[TaskView]:
     """Return every task (or the one named), newest first."""
     tz = ZoneInfo(get_settings().timezone)
     with reading(engine) as session:
-        query = select(StepTask).order_by(StepTask.created_at.desc(), StepTask.id.desc())
-        if key is not None:
-            query = query.where(StepTask.key == key)
-        return [task_view(session, task, tz) for task in session.scalars(query)]
+        return [task_view(session, task, tz) for task in session.scalars(_tasks(key))]
+
+
+def all_task_figures(engine: Engine) -> dict[str, TaskFigures]:
+    """Return every task's figures by task key (what the plays page keeps as a snapshot)."""
+    tz = ZoneInfo(get_settings().timezone)
+    with reading(engine) as session:
+        return {task.key: task_figures(session, task, tz) for task in session.scalars(_tasks(None))}
+
+
+def task_shells(engine: Engine) -> list[TaskView]:
+    """Return every task's view without its figures (its settings and rungs), newest first."""
+    with reading(engine) as session:
+        return [_shell(session, task) for task in session.scalars(_tasks(None))]

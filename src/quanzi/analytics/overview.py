@@ -8,7 +8,16 @@ from datetime import UTC, date, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import BigInteger, Engine, Select, distinct, func, literal_column, select
+from sqlalchemy import (
+    BigInteger,
+    Engine,
+    Select,
+    distinct,
+    func,
+    literal_column,
+    select,
+    union,
+)
 from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.orm import Session
 from sqlalchemy.sql.compiler import SQLCompiler
@@ -159,6 +168,19 @@ def _per_community(session: Session, query: Select[Any, Any]) -> dict[int | None
     return {community_id: count for community_id, count in session.execute(query)}
 
 
+def _in_window(kind: str, since: datetime, until: datetime, ids: list[int]) -> tuple[Any, ...]:
+    """Events of `kind` in (since, until] in these communities, found by the index of
+    (community, kind, time, person) alone."""
+    return (m.Event.community_id.in_(ids), m.Event.kind == kind, m.Event.ts > since,
+            m.Event.ts <= until)  # fmt: skip
+
+
+def _unplaced(kind: str, since: datetime, until: datetime) -> tuple[Any, ...]:
+    """Events of `kind` in (since, until] in no community (the same index, at NULL)."""
+    return (m.Event.community_id.is_(None), m.Event.kind == kind, m.Event.ts > since,
+            m.Event.ts <= until)  # fmt: skip
+
+
 def _fill_counts(
     session: Session, rows: dict[int, CommunityRow], as_of: datetime, totals: Totals
 ) -> None:
@@ -170,19 +192,32 @@ def _fill_counts(
         session.scalar(select(func.count(distinct(m.Membership.person_id))).where(active_member))
         or 0
     )
+    ids = list(rows)
     since = as_of - timedelta(days=ACTIVE_DAYS)
-    talked = (m.Event.kind == "message", m.Event.ts > since, m.Event.ts <= as_of)
     speakers = func.count(distinct(m.Event.person_id))
+    talked = _in_window("message", since, as_of, ids)
     active = select(m.Event.community_id, speakers).where(*talked)
     active_by = _per_community(session, active.group_by(m.Event.community_id))
-    totals.active_7d = session.scalar(select(speakers).where(*talked)) or 0
+    # Everyone who spoke, in a community or in none, each counted once; messages in no
+    # community are rare, and only when there are some is the slower union needed.
+    aside = _unplaced("message", since, as_of)
+    if session.scalar(select(m.Event.id).where(*aside).limit(1)) is None:
+        totals.active_7d = session.scalar(select(speakers).where(*talked)) or 0
+    else:
+        anyone = union(
+            select(m.Event.person_id).where(*talked), select(m.Event.person_id).where(*aside)
+        ).subquery()
+        totals.active_7d = session.scalar(select(func.count(anyone.c.person_id))) or 0
     since = as_of - timedelta(days=FLOW_DAYS)
     flows: dict[str, dict[int | None, int]] = {}
     for kind in ("join", "leave"):
         query = select(m.Event.community_id, func.count()).where(
-            m.Event.kind == kind, m.Event.ts > since, m.Event.ts <= as_of
+            *_in_window(kind, since, as_of, ids)
         )
         flows[kind] = _per_community(session, query.group_by(m.Event.community_id))
+        unplaced = session.scalar(select(func.count()).where(*_unplaced(kind, since, as_of)))
+        if unplaced:
+            flows[kind][None] = unplaced
     totals.joins_30d = sum(flows["join"].values())
     totals.leaves_30d = sum(flows["leave"].values())
     for community_id, row in rows.items():

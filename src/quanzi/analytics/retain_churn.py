@@ -187,3 +187,12 @@ def cohorts(engine: Engine, community_key: str | None = None, by: str = "week") 
             row["label"] = vocab.SOURCES.get(key, key)
         out.append(row)
     return out
+
+
+def churn_page(engine: Engine) -> dict[str, Any]:
+    """The churn page: at-risk members, paid members not renewing, cohorts by week and source."""
+    return {
+        "churn": churn_report(engine),
+        "weeks": cohorts(engine),
+        "sources": cohorts(engine, by="source"),
+    }

@@ -10,6 +10,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from quanzi.analytics.cache import version_in
 from quanzi.config import get_settings
 from quanzi.errors import NotFound
 from quanzi.store import models as m
@@ -59,18 +60,16 @@ MEMO_SIZE = 64
 
 
 def memo(session: Session, key: tuple[Any, ...], compute: Callable[[], T]) -> T:
-    """Reuse a result computed from the same event log (same newest event) in this process.
+    """Reuse a result computed from the same state of the store (data version) in this process.
 
     The console shows the same heavy figures on every page view; they change only when
-    events arrive, so the newest event id is part of the key.
+    the data does, so the data version is part of the key.
     """
     bind = session.get_bind()
-    # The newest id and ingest time together tell one state of the log from another, even
-    # across databases that were reset and refilled at the same URL.
-    newest = tuple(
-        session.execute(select(func.max(m.Event.id), func.max(m.Event.ingested_at))).one()
-    )
-    full = (str(bind.engine.url), newest, *key)
+    # The data version (newest event, audited change, decision, stage run) tells one state
+    # of the store from another, even across databases reset and refilled at the same URL;
+    # it is read from indexes, where max(ingested_at) scanned the whole log.
+    full = (str(bind.engine.url), version_in(session), *key)
     if full in _MEMO:
         return cast(T, _MEMO[full])
     value = compute()

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import Engine, or_, select
-from sqlalchemy.orm import aliased
+from sqlalchemy import Engine, select
+from sqlalchemy.orm import Session, aliased
 
 from quanzi.analytics.retain_common import zone
 from quanzi.domain import vocab
@@ -38,6 +38,30 @@ def describe(kind: str, payload: dict[str, Any]) -> str:
     if kind == "invite":
         return f"邀请 {payload.get('invitee')}"
     return vocab.KINDS.get(kind, kind)
+
+
+def _timeline(session: Session, person_id: int, key: str) -> list[Any]:
+    """The newest events by the person or naming them as invitee, newest first.
+
+    Both halves come from an index: their own events by (person, ts), and the invites
+    naming them through the invite ledger (every invite event has its row there, its
+    invitee resolved from the same key), where one OR over the payload scanned the log.
+    """
+    columns = (m.Event.ts, m.Event.id, m.Event.kind, m.Event.community_id, m.Event.payload)
+    newest = (m.Event.ts.desc(), m.Event.id.desc())
+    own = session.execute(
+        select(*columns).where(m.Event.person_id == person_id).order_by(*newest).limit(TIMELINE)
+    ).all()
+    invites = select(m.Invite.event_id).where(m.Invite.invitee_id == person_id)
+    named = session.execute(
+        select(*columns)
+        .where(m.Event.id.in_(invites), m.Event.payload["invitee"].as_string() == key)
+        .order_by(*newest)
+        .limit(TIMELINE)
+    ).all()
+    merged = {row.id: row for row in [*own, *named]}.values()
+    found = sorted(merged, key=lambda row: (row.ts, row.id), reverse=True)[:TIMELINE]
+    return [(row.ts, row.kind, row.community_id, row.payload) for row in found]
 
 
 def person_view(engine: Engine, key: str) -> dict[str, Any]:
@@ -121,13 +145,7 @@ def person_view(engine: Engine, key: str) -> dict[str, Any]:
                 .order_by(r.StageChange.ts)
             )
         ]
-        mentioned = m.Event.payload["invitee"].as_string() == key
-        events = session.execute(
-            select(m.Event.ts, m.Event.kind, m.Event.community_id, m.Event.payload)
-            .where(or_(m.Event.person_id == person.id, mentioned))
-            .order_by(m.Event.ts.desc(), m.Event.id.desc())
-            .limit(TIMELINE)
-        ).all()
+        events = _timeline(session, person.id, key)
         timeline = [
             {
                 "ts": ts.astimezone(tz),

@@ -12,6 +12,7 @@ from sqlalchemy import Engine, select
 from sqlalchemy.orm import Session
 
 from quanzi.analytics.retain_common import community, memo, staff_of, zone
+from quanzi.analytics.retain_common import community as community_row
 from quanzi.domain.retain_questions import (
     AnswerRules,
     ChatMessage,
@@ -171,3 +172,15 @@ def day_window(day: date) -> tuple[datetime, datetime]:
     """Return the local day's [start, end)."""
     start = local_day_start(day)
     return start, start + timedelta(days=1)
+
+
+def questions_page(engine: Engine, community: str | None = None) -> dict[str, Any]:
+    """Response times per community, and the newest unanswered questions of one."""
+    summaries = question_summary(engine)
+    key = community or (summaries[0]["community"] if summaries else None)
+    waiting: list[Question] = []
+    if key:
+        with reading(engine) as session:
+            found, _ = questions_of(session, community_row(session, key))
+        waiting = unanswered(found, 30)
+    return {"summaries": summaries, "chosen": key, "waiting": waiting}

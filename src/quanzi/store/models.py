@@ -179,7 +179,8 @@ class Event(Base):
 
     __tablename__ = "event"
     __table_args__ = (
-        Index("ix_event_community_kind_ts", "community_id", "kind", "ts"),
+        # With the person, counts of people per community and window read the index alone.
+        Index("ix_event_community_kind_ts_person", "community_id", "kind", "ts", "person_id"),
         Index("ix_event_person_ts", "person_id", "ts"),
         Index("ix_event_kind_ts", "kind", "ts"),
         # "Now" on every page is the newest event's time: min/max(ts) must not scan the log.
@@ -298,5 +299,6 @@ from quanzi.store import models_carriers as models_carriers  # noqa: E402
 from quanzi.store import models_filter as models_filter  # noqa: E402
 from quanzi.store import models_ladder as models_ladder  # noqa: E402
 from quanzi.store import models_metrics as models_metrics  # noqa: E402
+from quanzi.store import models_reports as models_reports  # noqa: E402
 from quanzi.store import models_retain as models_retain  # noqa: E402
 from quanzi.store import models_router as models_router  # noqa: E402

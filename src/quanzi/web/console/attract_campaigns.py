@@ -12,8 +12,8 @@ from sqlalchemy import select
 from starlette.responses import RedirectResponse, Response
 
 from quanzi.analytics.attract_campaign_views import (
+    campaign_fields,
     campaign_rows,
-    campaign_view,
     get_campaign,
     livecode,
     livecode_dict,
@@ -35,7 +35,7 @@ from quanzi.web.auth import (
     csrf_token,
     engine_of,
 )
-from quanzi.web.console.render import page
+from quanzi.web.console.render import page, report
 
 router = APIRouter(prefix="/fission/campaigns", include_in_schema=False)
 Text = Annotated[str, Form()]
@@ -123,8 +123,9 @@ def _detail(
     request: Request, operator: CurrentOperator, key: str, status: int = 200, **extra: Any
 ) -> Response:
     engine = engine_of(request)
-    view = campaign_view(engine, key)
     row = get_campaign(engine, key)
+    # Settings (whose phase follows the clock) live; the judged ledger from the report.
+    view = {**campaign_fields(row), **report(request, "campaign", key=key)}
     form = {"key": key, "name": row.name, "communities": list(row.communities),
             "start": row.starts_at.astimezone(_tz()).date().isoformat(),
             "end": row.ends_at.astimezone(_tz()).date().isoformat(),

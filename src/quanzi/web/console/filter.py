@@ -11,14 +11,13 @@ from fastapi import APIRouter, Form, Request
 from sqlalchemy import select
 from starlette.responses import RedirectResponse, Response
 
-from quanzi.analytics.filter_strata import build_strata, source_label
+from quanzi.analytics.filter_strata import source_label
 from quanzi.config import get_settings
 from quanzi.domain import filter_rules, strata, vocab
 from quanzi.domain.moderation import ACTIONS, step_label
 from quanzi.domain.screening import VERDICTS
 from quanzi.errors import InvalidInput, QuanziError
 from quanzi.services import screening_review as review
-from quanzi.services.filter_moderation import moderation_log
 from quanzi.services.screening_replay import replay
 from quanzi.store import models as m
 from quanzi.store.db import reading
@@ -32,7 +31,7 @@ from quanzi.web.auth import (
     csrf_token,
     engine_of,
 )
-from quanzi.web.console.render import page, templates
+from quanzi.web.console.render import page, report, templates
 
 router = APIRouter(prefix="/filter", include_in_schema=False)
 
@@ -181,7 +180,7 @@ def rules_dry_run(
 @router.get("/strata")
 def strata_page(request: Request, operator: Viewer) -> Response:
     """Active members by intent stratum in each community, with each stratum's playbook."""
-    view = build_strata(engine_of(request))
+    view = report(request, "filter_strata")
     context = _context(
         request,
         operator,
@@ -203,7 +202,7 @@ def moderation_page(
         raise InvalidInput(f"days 应为 {'、'.join(map(str, LOG_DAYS))} 之一")
     communities = _communities(request)
     chosen = community or (communities[0][0] if communities else "")
-    log = moderation_log(engine_of(request), chosen, days=days) if chosen else []
+    log = report(request, "filter_moderation", community=chosen, days=days) if chosen else []
     context = _context(
         request,
         operator,

@@ -11,8 +11,7 @@ from fastapi import APIRouter, Form, Request
 from starlette.background import BackgroundTask
 from starlette.responses import FileResponse, RedirectResponse, Response
 
-from quanzi.analytics.cache import cached
-from quanzi.analytics.groupbuy import drops, gmv_report, pickup_list
+from quanzi.analytics.groupbuy import drop_row, drops, pickup_list
 from quanzi.analytics.groupbuy_export import FORMATS, write_pickup_list
 from quanzi.errors import InvalidInput, NotFound
 from quanzi.services import groupbuy
@@ -26,7 +25,7 @@ from quanzi.web.auth import (
     csrf_token,
     engine_of,
 )
-from quanzi.web.console.render import page
+from quanzi.web.console.render import page, report
 
 router = APIRouter(prefix="/groupbuy", include_in_schema=False)
 MEDIA = {
@@ -45,16 +44,16 @@ def drops_page(request: Request, operator: Viewer, community: str | None = None)
     """All drops with their totals, and GMV by group, leader, product and day."""
     engine = engine_of(request)
     # Orders change only with events and audited edits, which the data version follows.
-    report = cached(engine, ("gmv_report",), lambda: gmv_report(engine))
+    figures = report(request, "groupbuy")
     everything = drops(engine)
     listed = [d for d in everything if d["community"] == community] if community else everything
     groups = sorted({d["community"] for d in everything})
     charts = {
-        "days": [r["key"] for r in report["by_day"]],
-        "gmv": [r["gmv"] for r in report["by_day"]],
-        "groups": [{"name": r["key"], "value": r["gmv"]} for r in report["by_group"]],
+        "days": [r["key"] for r in figures["by_day"]],
+        "gmv": [r["gmv"] for r in figures["by_day"]],
+        "groups": [{"name": r["key"], "value": r["gmv"]} for r in figures["by_group"]],
     }
-    context = _context(request, operator, drops=listed, report=report, charts=charts,
+    context = _context(request, operator, drops=listed, report=figures, charts=charts,
                        groups=groups, community=community or "")  # fmt: skip
     return page(request, "groupbuy_list.html", context)
 
@@ -72,10 +71,10 @@ def detect(request: Request, operator: Writer, community: Annotated[str, Form()]
 
 
 def _known_drop(request: Request, key: str) -> dict[str, Any]:
-    for drop in drops(engine_of(request)):
-        if drop["key"] == key:
-            return drop
-    raise NotFound(f"找不到团购 {key}", code="drop_not_found")
+    found = drop_row(engine_of(request), key)
+    if found is None:
+        raise NotFound(f"找不到团购 {key}", code="drop_not_found")
+    return found
 
 
 @router.get("/{key}")

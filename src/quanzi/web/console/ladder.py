@@ -10,10 +10,10 @@ from zoneinfo import ZoneInfo
 from fastapi import APIRouter, Form, Request
 from starlette.responses import RedirectResponse, Response
 
-from quanzi.analytics.ladder import build_ladder, chart_data
+from quanzi.analytics.ladder import LadderView, chart_data, rungs_of_ladder
 from quanzi.analytics.ladder_segments import count_segment
-from quanzi.analytics.ladder_tasks import task_views
-from quanzi.analytics.ladder_views import community_names, offer_rows, segment_rows
+from quanzi.analytics.ladder_tasks import task_shells, task_views, with_figures
+from quanzi.analytics.ladder_views import community_names
 from quanzi.domain.ladder import BENEFITS, TASK_METRICS
 from quanzi.domain.ladder_segments import SegmentError, SegmentFilter, parse_filter
 from quanzi.domain.ladder_tasks import describe_reward
@@ -32,7 +32,7 @@ from quanzi.web.auth import (
     csrf_token,
     engine_of,
 )
-from quanzi.web.console.render import page
+from quanzi.web.console.render import page, report
 
 router = APIRouter(include_in_schema=False)
 Text = Annotated[str, Form()]
@@ -55,7 +55,7 @@ def ladder_page(
 ) -> Response:
     """The ladder: the seed's claim measured, the funnel, provenance, step-up times, benefits."""
     try:
-        view = build_ladder(engine_of(request), ladder or None)
+        view: LadderView = report(request, "ladder", ladder=ladder or None)
     except NotFound as exc:
         context = _base(request, operator, view=None, message=exc.message, error=error)
         return page(request, "ladder_page.html", context)
@@ -119,16 +119,22 @@ def _plays(
 ) -> Response:
     engine = engine_of(request)
     try:
-        view = build_ladder(engine)
-        rungs = view.rungs
+        rungs = rungs_of_ladder(engine)
     except NotFound:
         rungs = []
+    # The tasks' settings are read live; what they take from the log comes from the report.
+    figures = report(request, "ladder_plays")
+    shells, known = task_shells(engine), figures["tasks"]
+    if all(view.task.key in known for view in shells):
+        tasks = [with_figures(view, known[view.task.key]) for view in shells]
+    else:  # a task added since the report's data version was read
+        tasks = task_views(engine)
     context = _base(
         request,
         operator,
-        tasks=task_views(engine),
-        segments=segment_rows(engine),
-        offers=offer_rows(engine),
+        tasks=tasks,
+        segments=figures["segments"],
+        offers=figures["offers"],
         rungs=rungs,
         metrics=TASK_METRICS,
         stages=STAGES,

@@ -8,9 +8,12 @@ from typing import Any
 
 from fastapi import Request
 from fastapi.templating import Jinja2Templates
+from starlette.background import BackgroundTasks
 from starlette.responses import HTMLResponse
 
 from quanzi import __version__
+from quanzi.services import reports
+from quanzi.web.auth import engine_of
 
 HERE = Path(__file__).parent
 TEMPLATES_DIR = HERE / "templates"
@@ -68,11 +71,27 @@ templates.env.globals.update(nav=NAV, version=__version__)
 templates.env.filters.update(yuan=yuan, number=number, signed=signed)
 
 
+def report(request: Request, name: str, **params: Any) -> Any:
+    """Return a heavy report (`quanzi.services.reports`); a fresh snapshot is stored after
+    the response is sent, so the page never waits for that write."""
+
+    def later(job: reports.Job) -> None:
+        request.state.after = [*getattr(request.state, "after", []), job]
+
+    return reports.current(engine_of(request), name, later=later, **params)
+
+
 def page(
     request: Request, name: str, context: dict[str, Any] | None = None, status_code: int = 200
 ) -> HTMLResponse:
     """Render a console template with the security headers every console page carries."""
     response = templates.TemplateResponse(request, name, context or {}, status_code=status_code)
+    jobs = getattr(request.state, "after", [])
+    if jobs:
+        tasks = BackgroundTasks()
+        for job in jobs:
+            tasks.add_task(job)
+        response.background = tasks
     response.headers["Content-Security-Policy"] = CONSOLE_CSP
     response.headers["X-Content-Type-Options"] = "nosniff"
     response.headers["Referrer-Policy"] = "same-origin"

@@ -10,14 +10,10 @@ from fastapi import APIRouter, Request
 from sqlalchemy import select
 from starlette.responses import Response
 
-from quanzi.analytics import retain_churn, retain_questions
 from quanzi.analytics.retain_calendar import calendar
 from quanzi.analytics.retain_common import as_of, zone
-from quanzi.analytics.retain_common import community as find_community
-from quanzi.analytics.retain_health import health_report
 from quanzi.analytics.retain_person import person_view
 from quanzi.analytics.retain_report import daily_report
-from quanzi.analytics.retain_stages import entries, stage_history, stage_summary
 from quanzi.domain import vocab
 from quanzi.domain.retain_organs import FIVE
 from quanzi.domain.retain_organs import LABELS as ORGAN_LABELS
@@ -26,7 +22,7 @@ from quanzi.errors import InvalidInput
 from quanzi.store import models as m
 from quanzi.store.db import reading
 from quanzi.web.auth import CurrentOperator, Viewer, csrf_token, engine_of
-from quanzi.web.console.render import page
+from quanzi.web.console.render import page, report
 
 router = APIRouter(include_in_schema=False)
 TABS = (
@@ -73,14 +69,14 @@ def _day(value: str | None, default: date) -> date:
 @router.get("/retain")
 def stages_page(request: Request, operator: Viewer) -> Response:
     """Stage counts, a Sankey of the flows between stages, and counts over time."""
-    engine = engine_of(request)
-    summary = stage_summary(engine)
+    figures = report(request, "retain_stages")
+    summary = figures["summary"]
     chart = {
         "labels": LABELS,
         "stages": list(STAGES),
         "flows": summary["flows"],
-        "entries": entries(engine),
-        "history": stage_history(engine),
+        "entries": figures["entries"],
+        "history": figures["history"],
     }
     context = _context(request, operator, "stages", summary=summary, chart=chart)
     return page(request, "retain_stages.html", context)
@@ -89,7 +85,8 @@ def stages_page(request: Request, operator: Viewer) -> Response:
 @router.get("/retain/health")
 def health_page(request: Request, operator: Viewer) -> Response:
     """Each community's organs and health score, the weakest first."""
-    rows = sorted(health_report(engine_of(request)), key=lambda r: (r["score"], r["community"]))
+    found = report(request, "retain_health")
+    rows = sorted(found, key=lambda r: (r["score"], r["community"]))
     purposes = vocab.PURPOSES
     context = _context(request, operator, "health", rows=rows, five=FIVE, purposes=purposes)
     return page(request, "retain_health.html", context)
@@ -123,18 +120,11 @@ def report_page(
 @router.get("/retain/questions")
 def questions_page(request: Request, operator: Viewer, community: str | None = None) -> Response:
     """Response times per community, and the unanswered questions of one."""
-    engine = engine_of(request)
-    summaries = retain_questions.question_summary(engine)
+    figures = report(request, "retain_questions", community=community or None)
     choices, _ = _communities(request)
-    key = community or (summaries[0]["community"] if summaries else None)
-    waiting: list[Any] = []
-    if key:
-        with reading(engine) as session:
-            found, _ = retain_questions.questions_of(session, find_community(session, key))
-        waiting = retain_questions.unanswered(found, 30)
     context = _context(
-        request, operator, "questions", summaries=summaries, waiting=waiting, chosen=key,
-        choices=choices, tz=zone(),
+        request, operator, "questions", summaries=figures["summaries"],
+        waiting=figures["waiting"], chosen=figures["chosen"], choices=choices, tz=zone(),
     )  # fmt: skip
     return page(request, "retain_questions.html", context)
 
@@ -142,14 +132,14 @@ def questions_page(request: Request, operator: Viewer, community: str | None = N
 @router.get("/retain/churn")
 def churn_page(request: Request, operator: Viewer) -> Response:
     """Members at risk of leaving, paid members not renewing, and retention cohorts."""
-    engine = engine_of(request)
+    figures = report(request, "retain_churn")
     context = _context(
         request,
         operator,
         "churn",
-        churn=retain_churn.churn_report(engine),
-        weeks=retain_churn.cohorts(engine),
-        sources=retain_churn.cohorts(engine, by="source"),
+        churn=figures["churn"],
+        weeks=figures["weeks"],
+        sources=figures["sources"],
     )
     return page(request, "retain_churn.html", context)
 

@@ -7,7 +7,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Form, Request
 from starlette.responses import RedirectResponse, Response
 
-from quanzi.analytics.overview import Overview, build_overview
+from quanzi.analytics.overview import Overview
 from quanzi.errors import AuthError
 from quanzi.services import operators
 from quanzi.web.auth import (
@@ -20,7 +20,7 @@ from quanzi.web.auth import (
     engine_of,
     start_session,
 )
-from quanzi.web.console.render import page
+from quanzi.web.console.render import page, report
 
 router = APIRouter(include_in_schema=False)
 FormText = Annotated[str, Form()]
@@ -88,8 +88,14 @@ def chart_data(overview: Overview) -> dict[str, Any]:
     }
 
 
+def build_overview(request: Request) -> Overview:
+    """The overview's figures: its stored report while the data holds, else computed live."""
+    overview: Overview = report(request, "overview")
+    return overview
+
+
 def _overview_context(request: Request, operator: CurrentOperator) -> dict[str, Any]:
-    overview = build_overview(engine_of(request))
+    overview = build_overview(request)
     return {
         "operator": operator,
         "csrf_token": csrf_token(request),
