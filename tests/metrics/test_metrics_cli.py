@@ -51,8 +51,14 @@ def test_update_fills_and_reports(world: Engine, db_url: str) -> None:
     report = json.loads(output)
     assert [f["metric"] for f in report["metrics"]] == ["joins"]
     assert report["metrics"][0]["rows"] > 0
+    assert report["reports_computed"] > 0  # the console's snapshots are ready as well
     code, output = invoke("update", "--db", db_url)
-    assert code == 0 and "指标回填" in output
+    assert code == 0 and "指标回填" in output and "报表快照：重算 0 份" in output
+    code, output = invoke("update", "--db", db_url, "--full", "--via", "duckdb", "--json")
+    assert code == 0, output
+    assert {f["metric"] for f in json.loads(output)["metrics"]} >= {"joins", "gmv"}
+    code, output = invoke("update", "--db", db_url, "--via", "abacus")
+    assert code == 2 and "未知的计算位置" in output
 
 
 @pytest.mark.parametrize(

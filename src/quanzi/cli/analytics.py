@@ -137,29 +137,44 @@ def update(
         Path | None,
         typer.Option("--workdir", help="--via duckdb 的临时导出目录（默认系统临时目录）"),
     ] = None,
+    skip_reports: Annotated[
+        bool, typer.Option("--skip-reports", help="只回填指标，不重算控制台报表快照")
+    ] = False,
     db: DbOption = None,
     json_output: JsonOption = False,
 ) -> None:
-    """增量回填指标表：只重算新事件触及的日期，可中断后续跑。"""
+    """增量回填指标表：只重算新事件触及的日期，可中断后续跑；然后预先算好控制台的报表。"""
     from quanzi.services.metrics_fill import update_metrics
+    from quanzi.services.reports import refresh_reports
 
     engine = open_database(db)
 
     def label(stage: str) -> str:
         name = stage.removeprefix("export:")
+        if stage == "reports":
+            return "报表快照（份）"
         return f"导出 {name}（行）" if name != stage else f"指标 {stage}（天）"
 
     with _bars(label) as advance:
         report = update_metrics(
             engine, metric, full=full, via=via, workdir=workdir, progress=advance
         )
+        refreshed = [] if skip_reports else refresh_reports(engine, _report_step(advance))
+    computed = sum(r.computed for r in refreshed)
     if json_output:
-        _emit(report.to_dict())
+        _emit({**report.to_dict(), "reports_computed": computed})
         return
     table = Table("指标", "重算天数", "写入行数", "截至事件", title="指标回填")
     for filled in report.metrics:
         table.add_row(filled.metric, str(filled.days), str(filled.rows), str(filled.last_event_id))
     console.print(table)
+    if not skip_reports:
+        console.print(f"报表快照：重算 {computed} 份，其余 {len(refreshed) - computed} 份已是最新")
+
+
+def _report_step(advance: Callable[[str, int, int], None]) -> Callable[[int, int, str], None]:
+    """Show the report refresh as one more bar of the update."""
+    return lambda done, total, _label: advance("reports", done, total)
 
 
 @analytics_app.command("metrics")

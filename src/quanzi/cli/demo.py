@@ -123,6 +123,11 @@ def demo(
         return
     password = secrets.token_urlsafe(9)
     ensure_demo_operator(engine, username="admin", password=password)
+    from quanzi.services.reports import refresh_reports
+
+    # After the last write: the snapshots must carry the data version the pages will see.
+    refreshed = refresh_reports(engine)
+    console.print(f"报表：{sum(r.computed for r in refreshed)} 份报表已预先算好")
     settings = get_settings()
     console.print(
         f"\n控制台：[bold cyan]http://{host or settings.host}:{port or settings.port}[/]"
