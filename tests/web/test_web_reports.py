@@ -539,3 +539,37 @@ def test_the_stage_history_equals_the_recount(
         for before, after in (("user", "member"), ("member", "fan"), ("fan", "ghost")):
             session.add(r.StageChange(person_id=pid, ts=at, from_stage=before, to_stage=after))
     assert stage_history(engine) == old_stage_history(engine)
+
+
+# The churn template's rows as they were written inline.
+OLD_AT_RISK = (
+    "        <tbody>\n"
+    '          {% for p in churn.at_risk|sort(attribute="active_days", reverse=true) %}\n'
+    '          <tr><th scope="row"><a href="/retain/people/{{ p.person|urlencode }}">'
+    "{{ p.name }}</a></th>\n"
+    '            <td>{{ stage_labels.get(p.stage or "user") }}</td>'
+    "<td>{{ p.last_active[:10] }}</td>\n"
+    '            <td class="num">{{ p.days_silent }}</td>'
+    '<td class="num">{{ p.active_days }}</td></tr>\n'
+    '          {% else %}<tr><td colspan="5" class="muted">没有流失风险成员</td></tr>'
+    "{% endfor %}\n"
+    "        </tbody>"
+)
+
+
+@pytest.mark.parametrize("people", [0, 1, 5])
+def test_the_at_risk_rows_render_as_the_inline_loop_did(people: int) -> None:
+    from quanzi.domain.retain_stages import LABELS
+    from quanzi.web.console.render import templates
+    from quanzi.web.console.retain import at_risk_rows
+
+    churn = {"at_risk": [
+        {"person": f"wx:p{i}&<x>", "name": f"名字{i}<b>", "stage": ("fan", None)[i % 2],
+         "last_active": f"2026-03-0{i + 1}T10:00:00+08:00", "days_silent": 9 + i,
+         "active_days": (3, 7, 7, 5, 9)[i]}
+        for i in range(people)
+    ]}  # fmt: skip
+    old = templates.env.from_string(OLD_AT_RISK).render(churn=churn, stage_labels=LABELS)
+    new = templates.env.from_string("        <tbody>\n          {{ rows }}\n        </tbody>")
+    assert new.render(rows=at_risk_rows(churn)) == old
+    assert at_risk_rows(churn) is at_risk_rows(churn)  # rendered once per report

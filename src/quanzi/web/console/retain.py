@@ -3,10 +3,12 @@ times, churn and cohorts, and a person's 360° page."""
 
 from __future__ import annotations
 
+from collections import OrderedDict
 from datetime import date
 from typing import Any
 
 from fastapi import APIRouter, Request
+from markupsafe import Markup
 from sqlalchemy import select
 from starlette.responses import Response
 
@@ -22,7 +24,7 @@ from quanzi.errors import InvalidInput
 from quanzi.store import models as m
 from quanzi.store.db import reading
 from quanzi.web.auth import CurrentOperator, Viewer, csrf_token, engine_of
-from quanzi.web.console.render import page, report
+from quanzi.web.console.render import page, report, templates
 
 router = APIRouter(include_in_schema=False)
 TABS = (
@@ -129,6 +131,27 @@ def questions_page(request: Request, operator: Viewer, community: str | None = N
     return page(request, "retain_questions.html", context)
 
 
+_ROWS: OrderedDict[int, tuple[dict[str, Any], Markup]] = OrderedDict()
+_ROWS_KEPT = 4
+
+
+def at_risk_rows(churn: dict[str, Any]) -> Markup:
+    """The at-risk table's rows, rendered once per churn report while it is the current one.
+
+    A large store has tens of thousands of members at risk; rendering their rows on every
+    visit was most of the page's time, and they change only with the report.
+    """
+    found = _ROWS.get(id(churn))
+    if found is not None and found[0] is churn:
+        return found[1]
+    fragment = templates.get_template("_churn_at_risk.html")
+    rows = Markup(fragment.render(churn=churn, stage_labels=LABELS))
+    _ROWS[id(churn)] = (churn, rows)  # the report is held, so its id is not reused
+    while len(_ROWS) > _ROWS_KEPT:
+        _ROWS.popitem(last=False)
+    return rows
+
+
 @router.get("/retain/churn")
 def churn_page(request: Request, operator: Viewer) -> Response:
     """Members at risk of leaving, paid members not renewing, and retention cohorts."""
@@ -138,6 +161,7 @@ def churn_page(request: Request, operator: Viewer) -> Response:
         operator,
         "churn",
         churn=figures["churn"],
+        at_risk_rows=at_risk_rows(figures["churn"]),
         weeks=figures["weeks"],
         sources=figures["sources"],
     )
