@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 
 import networkx as nx
+import numpy as np
 import pytest
 from sqlalchemy import Engine
 from typer.testing import CliRunner
@@ -70,9 +71,36 @@ def test_a_longer_window_turns_a_stay_into_an_early_leave(engine: Engine) -> Non
 def test_reach_counts_people_at_each_degree(engine: Engine) -> None:
     load(engine)
     assert reach_report(engine) == {
-        "people": 10, "degree1": 2.0, "degree2": 3.4, "degree3": 2.4,
+        "people": 10, "degree1": 2.0, "degree2": 3.4, "degree3": 2.4, "sampled": False,
         "ideal": {"degree1": 30, "degree2": 900, "degree3": 27000, "total": 27930},
     }  # fmt: skip
+
+
+def test_reach_past_the_exact_size_is_sampled_and_ranks_exact_counts(
+    engine: Engine, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from quanzi.analytics import attract_graph
+
+    load(engine)
+    found = attract_graph.load_interactions(engine)
+    exact = attract_graph.person_reach(found)
+    monkeypatch.setattr(attract_graph, "EXACT_REACH_PEOPLE", 5)
+    monkeypatch.setattr(attract_graph, "SAMPLED_SOURCES", 4)
+    monkeypatch.setattr(attract_graph, "TOP_CANDIDATES", 2)
+    sampled = attract_graph.person_reach(found)
+    assert sampled.sampled and not exact.sampled
+    assert sampled.sample.sum() == 4 and 4 <= len(sampled.sources) <= 6
+    # Every searched person's counts are exact, and the means are those of the sample.
+    assert (sampled.counts == exact.counts[sampled.sources]).all()
+    chosen = sampled.sources[sampled.sample]
+    assert np.allclose(sampled.means(), exact.counts[chosen].mean(axis=0))
+    ties = np.diff(found.graph().undirected().indptr)
+    assert set(np.argsort(-ties, kind="stable")[:2]) <= set(sampled.sources.tolist())
+    top = attract_graph.top_reach(found, sampled, 3)
+    totals = [r["total"] for r in top]
+    assert totals == sorted(totals, reverse=True)
+    assert totals[0] == exact.counts[sampled.sources].sum(axis=1).max()
+    assert reach_report(engine)["sampled"] is True
 
 
 def _reference_pagerank() -> dict[str, float]:

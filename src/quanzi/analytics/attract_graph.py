@@ -8,7 +8,7 @@ from datetime import datetime
 from typing import Any
 
 import numpy as np
-from sqlalchemy import Engine, func, or_, select
+from sqlalchemy import Engine, and_, func, or_, select
 from sqlalchemy.orm import aliased
 
 from quanzi.domain.attract_graph import IDEAL, Graph, reach_by_degree
@@ -17,6 +17,7 @@ from quanzi.store import models as m
 from quanzi.store.db import reading
 
 REPLY, MENTION, INVITE = "reply", "mention", "invite"
+FETCH = 20_000
 
 
 @dataclass
@@ -69,29 +70,32 @@ def load_interactions(engine: Engine, community: str | None = None) -> Interacti
     with reading(engine) as session:
         cid = _community_id(session, community)
         now: datetime | None = session.scalar(select(func.max(m.Event.ts)))
-        messages = (
-            select(m.Event.source_id, m.Event.ts, m.Event.id, m.Person.key)
-            .join(m.Person, m.Person.id == m.Event.person_id)
-            .where(m.Event.kind == "message")
-        )
-        if cid is not None:
-            messages = messages.where(m.Event.community_id == cid)
-        # Payloads are read only for replies and mentions (a fraction of all messages):
-        # decoding every message's JSON was most of this page's time.
+        # Each reply is matched to the message it answers through the unique source id, in
+        # SQL: a map of every message's id was most of the memory on a large store.
+        target, target_person = aliased(m.Event), aliased(m.Person)
         reply_to = m.Event.payload["reply_to"].as_string()
         mentions = m.Event.payload["mentions"].as_string()
-        pointing = messages.add_columns(m.Event.payload).where(
-            or_(reply_to.is_not(None), mentions.is_not(None))
+        answered = [target.source_id == reply_to, target.kind == "message"]
+        if cid is not None:
+            answered.append(target.community_id == cid)
+        pointing = (
+            select(m.Event.ts, m.Event.id, m.Person.key, m.Event.payload,
+                   target.ts, target.id, target_person.key)
+            .join(m.Person, m.Person.id == m.Event.person_id)
+            .outerjoin(target, and_(*answered))
+            .outerjoin(target_person, target_person.id == target.person_id)
+            .where(m.Event.kind == "message", or_(reply_to.is_not(None), mentions.is_not(None)))
+        )  # fmt: skip
+        if cid is not None:
+            pointing = pointing.where(m.Event.community_id == cid)
+        rows = session.execute(
+            pointing.order_by(m.Event.ts, m.Event.id).execution_options(yield_per=FETCH)
         )
-        author = {sid: (ts, eid, person) for sid, ts, eid, person in session.execute(messages)}
-        for _, ts, eid, person, payload in session.execute(
-            pointing.order_by(m.Event.ts, m.Event.id)
-        ):
+        for ts, eid, person, payload, answered_ts, answered_id, author in rows:
             age = (now - ts).total_seconds() / 86400 if now else 0.0
-            target = author.get(payload.get("reply_to") or "")
             # Only a message seen before this one (in log order) can be replied to.
-            if target and target[:2] <= (ts, eid):
-                out.edge(person, target[2], REPLY, age)
+            if author is not None and (answered_ts, answered_id) <= (ts, eid):
+                out.edge(person, author, REPLY, age)
             for mentioned in payload.get("mentions") or []:
                 out.edge(person, str(mentioned), MENTION, age)
         invites = (
@@ -115,33 +119,75 @@ def load_interactions(engine: Engine, community: str | None = None) -> Interacti
 def reach_report(engine: Engine, community: str | None = None) -> dict[str, Any]:
     """The CLI contract of `quanzi reach`: mean people at 1, 2, 3 degrees beside the ideal."""
     found = load_interactions(engine, community)
-    counts = person_reach(found)
-    people = len(found.people)
-    means = counts.mean(axis=0) if people else np.zeros(3)
+    reach = person_reach(found)
+    means = reach.means()
     return {
-        "people": people,
+        "people": len(found.people),
         "degree1": round(float(means[0]), 2),
         "degree2": round(float(means[1]), 2),
         "degree3": round(float(means[2]), 2),
+        "sampled": reach.sampled,
         "ideal": dict(IDEAL),
     }
 
 
-def person_reach(found: Interactions) -> np.ndarray:
-    """Each person's counts at exactly 1, 2 and 3 degrees in the undirected graph."""
-    if not found.people:
-        return np.zeros((0, 3), dtype=np.int64)
-    graph = found.graph()
-    return reach_by_degree(graph.undirected(), np.arange(graph.n))
+@dataclass
+class Reach:
+    """People at exactly 1, 2, 3 degrees from each of `sources` (rows of `counts`).
+
+    On a graph of up to EXACT_REACH_PEOPLE people the sources are everyone; past that,
+    the means come from a seeded random sample of SAMPLED_SOURCES people, and the
+    ranking from that sample and the TOP_CANDIDATES people with the most ties.
+    """
+
+    sources: np.ndarray
+    counts: np.ndarray
+    sample: np.ndarray  # which rows are the random sample the means are taken over
+    sampled: bool
+
+    def means(self) -> np.ndarray:
+        """Mean people at each degree over the sample (everyone when exact)."""
+        rows = self.counts[self.sample]
+        return rows.mean(axis=0) if len(rows) else np.zeros(3)
 
 
-def top_reach(found: Interactions, counts: np.ndarray, top: int = 20) -> list[dict[str, Any]]:
-    """The people who reach most within three degrees."""
-    totals = counts.sum(axis=1)
+# Exact reach is a search from every person: quadratic, so past this size it is sampled.
+EXACT_REACH_PEOPLE = 20_000
+SAMPLED_SOURCES = 2_000
+TOP_CANDIDATES = 500
+SAMPLE_SEED = 7
+
+
+def person_reach(found: Interactions) -> Reach:
+    """Counts at exactly 1, 2 and 3 degrees in the undirected graph, sampled when large."""
+    n = len(found.people)
+    if n == 0:
+        empty = np.zeros(0, dtype=np.int64)
+        return Reach(empty, np.zeros((0, 3), dtype=np.int64), np.zeros(0, dtype=bool), False)
+    adjacency = found.graph().undirected()
+    if n <= EXACT_REACH_PEOPLE:
+        everyone = np.arange(n)
+        return Reach(everyone, reach_by_degree(adjacency, everyone), np.ones(n, bool), False)
+    sample = np.random.default_rng(SAMPLE_SEED).choice(n, SAMPLED_SOURCES, replace=False)
+    ties = np.diff(adjacency.indptr)
+    most_tied = np.argsort(-ties, kind="stable")[:TOP_CANDIDATES]
+    sources = np.union1d(sample, most_tied)
+    counts = reach_by_degree(adjacency, sources)
+    return Reach(sources, counts, np.isin(sources, sample), True)
+
+
+def top_reach(found: Interactions, reach: Reach, top: int = 20) -> list[dict[str, Any]]:
+    """The people who reach most within three degrees (of those searched from)."""
+    totals = reach.counts.sum(axis=1)
     order = np.argsort(-totals, kind="stable")[:top]
-    return [{"person": found.people[i], "name": found.names.get(found.people[i], found.people[i]),
-             "degree1": int(counts[i, 0]), "degree2": int(counts[i, 1]),
-             "degree3": int(counts[i, 2]), "total": int(totals[i])} for i in order]  # fmt: skip
+    rows = []
+    for i in order:
+        person = found.people[int(reach.sources[i])]
+        counts = reach.counts[i]
+        rows.append({"person": person, "name": found.names.get(person, person),
+                     "degree1": int(counts[0]), "degree2": int(counts[1]),
+                     "degree3": int(counts[2]), "total": int(totals[i])})  # fmt: skip
+    return rows
 
 
 def metcalfe(engine: Engine) -> list[dict[str, Any]]:

@@ -113,15 +113,16 @@ def pagerank_table(engine: Engine, top: int = 20) -> list[dict[str, Any]]:
 def reach_page(engine: Engine) -> dict[str, Any]:
     """Reach beside the ideal, Metcalfe and influence from one load of the interaction graph."""
     found = load_interactions(engine)
-    counts = person_reach(found)
-    means = counts.mean(axis=0) if len(counts) else np.zeros(3)
+    reach = person_reach(found)
+    means = reach.means()
     observed = [round(float(v), 2) for v in means]
     charts = {"reach": {"observed": observed, "ideal": [IDEAL[f"degree{k}"] for k in (1, 2, 3)]},
               "metcalfe": metcalfe(engine)}  # fmt: skip
-    top = top_reach(found, counts, 10)
+    top = top_reach(found, reach, 10)
     leaders = influence(engine, 20, found=found)
     # The page names only the people it lists, so only their names are kept.
     shown = {r["person"] for r in top} | {r["person"] for r in leaders}
     names = {k: v for k, v in found.names.items() if k in shown}
     return {"reach_people": len(found.people), "reach_means": observed, "top_reach": top,
+            "reach_sample": int(reach.sample.sum()) if reach.sampled else None,
             "names": names, "leaders": leaders, "charts": charts}  # fmt: skip

@@ -65,7 +65,7 @@ declare(Report("retain_questions", 1, questions_page, (Question, ChatMessage),
                variants=_first_community))  # fmt: skip
 declare(Report("retain_churn", 1, churn_page))
 declare(Report("fission", 1, fission_page, variants=lambda s: [{"campaign": None}]))
-declare(Report("fission_reach", 1, reach_page))
+declare(Report("fission_reach", 2, reach_page))
 declare(Report("campaign", 1, campaign_ledger, variants=_campaigns))
 declare(Report("groupbuy", 1, gmv_report))
 declare(Report("filter_strata", 1, build_strata, (StrataView, StrataRow, Arrival)))
