@@ -89,6 +89,8 @@ NOT_RE = re.compile("|".join(map(re.escape, NOT_QUESTIONS)))
 WORD_RE = re.compile("|".join(map(re.escape, sorted(QUESTION_WORDS, key=len, reverse=True))))
 # Anything that could make a question; most chat lines have none and are skipped at once.
 TRIGGER = re.compile("[?？吗么嘛呢]|" + WORD_RE.pattern)
+# Message types a question can be asked in (not images, stickers, system lines).
+ASKING_TYPES = ("text", "other")
 # Verbs that embed a question word in a statement: 讲葡萄怎么挑, 下期问问能不能拆.
 EMBEDDING = ("问问", "讲", "教你", "教大家", "告诉", "分享", "学会", "介绍", "看看", "演示")
 # A final particle asks a question only at the end of a clause (吗 / 么 / 呢 in 你呢).
@@ -219,7 +221,7 @@ def find_questions(
                     answer(i, msg, "follow")
                 recent.clear()
             continue
-        if msg.msg_type in ("text", "other") and msg.person is not None and is_question(msg.text):
+        if msg.msg_type in ASKING_TYPES and msg.person is not None and is_question(msg.text):
             index = len(asked)
             asked.append(msg)
             by_id[msg.id] = index
