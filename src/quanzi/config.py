@@ -20,6 +20,10 @@ class Settings(BaseSettings):
     # Days are cut in the operators' local time, China Standard Time by default.
     timezone: str = "Asia/Shanghai"
     ingest_batch_size: int = 2000
+    # How old (seconds) a report snapshot the console may show once new events have come
+    # in. 0: always the current figures. A large store that keeps receiving events sets
+    # this and refreshes the snapshots with a scheduled `quanzi analytics update`.
+    report_max_age_seconds: int = 0
     host: str = "127.0.0.1"
     port: int = 8000
 

@@ -295,3 +295,40 @@ def test_refresh_reports_can_be_limited_to_some_reports(grape: Engine) -> None:
     assert [(r.name, r.computed) for r in done] == [("overview", True), ("retain_health", True)]
     with pytest.raises(InvalidInput):
         reports.refresh_reports(grape, names=["no-such-report"])
+
+
+def test_within_the_allowed_age_an_older_snapshot_is_shown_and_said_so(
+    grape: Engine, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from quanzi.config import get_settings
+    from quanzi.store.models import utcnow
+
+    calls = _calls("overview", monkeypatch)
+    before = reports.current(grape, "overview")
+    ingest_objects(grape, [ev("late", "20T10:00:00", "message", person="wx:a", text="在吗")])
+    monkeypatch.setenv("QUANZI_REPORT_MAX_AGE_SECONDS", "600")
+    get_settings.cache_clear()
+    told: list[datetime] = []
+    assert reports.current(grape, "overview", stale=told.append) == before
+    assert len(calls) == 1 and told == [_snapshot(grape, "overview").computed_at]
+    assert reports.current(grape, "overview", stale=told.append) == before  # decoded once
+    assert len(told) == 2
+    # Older than allowed: computed live, with the new event, and stored for the next visit.
+    with transaction(grape) as session:
+        session.execute(update(ReportSnapshot).values(computed_at=utcnow() - timedelta(hours=1)))
+    after = reports.current(grape, "overview", stale=told.append)
+    assert len(calls) == 2 and len(told) == 2
+    assert after.totals.events == before.totals.events + 1
+    assert _snapshot(grape, "overview").version == cache.version_text(cache.data_version(grape))
+
+
+def test_with_no_allowance_an_older_snapshot_is_never_shown(
+    grape: Engine, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    calls = _calls("overview", monkeypatch)
+    before = reports.current(grape, "overview")
+    ingest_objects(grape, [ev("late", "20T10:00:00", "message", person="wx:a", text="在吗")])
+    told: list[datetime] = []
+    after = reports.current(grape, "overview", stale=told.append)
+    assert len(calls) == 2 and not told
+    assert after.totals.events == before.totals.events + 1

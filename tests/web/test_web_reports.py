@@ -573,3 +573,25 @@ def test_the_at_risk_rows_render_as_the_inline_loop_did(people: int) -> None:
     new = templates.env.from_string("        <tbody>\n          {{ rows }}\n        </tbody>")
     assert new.render(rows=at_risk_rows(churn)) == old
     assert at_risk_rows(churn) is at_risk_rows(churn)  # rendered once per report
+
+
+def test_within_the_allowed_age_a_page_shows_the_older_snapshot_and_says_so(
+    world_of: Callable[[str], tuple[Engine, TestClient]], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from quanzi.config import get_settings
+
+    engine, client = world_of("demo")
+    old = reports.current(engine, "overview")
+    assert 'id="stale-note"' not in _html(client, "/")
+    monkeypatch.setenv("QUANZI_REPORT_MAX_AGE_SECONDS", "600")
+    get_settings.cache_clear()
+    events, _ = _bundle(engine, 1)
+    ingest_objects(engine, events)
+    shown = _html(client, "/")
+    assert 'id="stale-note"' in shown and "quanzi analytics update" in shown
+    assert f">{old.totals.events:,}<" in shown  # the snapshot's figures, not the new ones
+    monkeypatch.setenv("QUANZI_REPORT_MAX_AGE_SECONDS", "0")
+    get_settings.cache_clear()
+    fresh = _html(client, "/")
+    assert 'id="stale-note"' not in fresh
+    assert f">{old.totals.events + len(events):,}<" in fresh

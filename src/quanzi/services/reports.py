@@ -11,6 +11,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable, Collection
 from dataclasses import dataclass
+from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import Engine, select
@@ -19,7 +20,15 @@ from sqlalchemy.orm import Session
 
 from quanzi.analytics import cache, report_codec
 from quanzi.analytics.report_catalog import REPORTS
-from quanzi.analytics.reports import Report, declare, params_text, stored, stored_versions
+from quanzi.analytics.reports import (
+    Report,
+    Stored,
+    declare,
+    params_text,
+    stored,
+    stored_versions,
+)
+from quanzi.config import get_settings
 from quanzi.domain.moderation import Decision
 from quanzi.domain.screening import Reason
 from quanzi.errors import InvalidInput
@@ -81,12 +90,19 @@ def _saver(engine: Engine, report: Report, params: str, version: str, value: Any
 
 
 def current(
-    engine: Engine, name: str, *, later: Callable[[Job], None] | None = None, **params: Any
+    engine: Engine,
+    name: str,
+    *,
+    later: Callable[[Job], None] | None = None,
+    stale: Callable[[datetime], None] | None = None,
+    **params: Any,
 ) -> Any:
     """Return report `name` for `params` at the store's current data version.
 
     The snapshot is written by `later(job)` when given (a page hands it to a background
-    task, so the answer does not wait for the write), else at once.
+    task, so the answer does not wait for the write), else at once. Within the allowed
+    age (`report_max_age_seconds`) an older snapshot is served instead of a recomputation,
+    and `stale(computed_at)` is told so.
     """
     report = REPORTS[name]
     text = params_text(params)
@@ -105,6 +121,12 @@ def current(
         else:
             cache.keep(engine, key, version, value)
             return value
+    if snapshot is not None and _young_enough(snapshot, report):
+        value = _older(engine, key, snapshot)
+        if value is not cache.MISSING:
+            if stale is not None:
+                stale(snapshot.computed_at)
+            return value
     value = report.compute(engine, **params)
     cache.keep(engine, key, version, value)
     if _has_data(version):
@@ -113,6 +135,29 @@ def current(
             job()
         else:
             later(job)
+    return value
+
+
+def _young_enough(snapshot: Stored, report: Report) -> bool:
+    """Tell whether an older data version's snapshot may still be shown."""
+    allowed = get_settings().report_max_age_seconds
+    if allowed <= 0 or snapshot.format != report.stamp:
+        return False
+    return utcnow() - snapshot.computed_at <= timedelta(seconds=allowed)
+
+
+def _older(engine: Engine, key: tuple[str, ...], snapshot: Stored) -> Any:
+    """The body of an older snapshot, decoded once while it is the one stored."""
+    older_key, stamp = ("older", *key), (snapshot.version, snapshot.computed_at)
+    found = cache.peek(engine, older_key, stamp)
+    if found is not cache.MISSING:
+        return found
+    try:
+        value = report_codec.loads(snapshot.body)
+    except report_codec.CodecError as exc:
+        log.warning("report %s snapshot unreadable, recomputing: %s", key[1], exc)
+        return cache.MISSING
+    cache.keep(engine, older_key, stamp, value)
     return value
 
 

@@ -2,17 +2,14 @@
 
 from __future__ import annotations
 
-from datetime import datetime
 from typing import Annotated, Any
 from urllib.parse import urlencode
-from zoneinfo import ZoneInfo
 
 from fastapi import APIRouter, Form, Request
 from sqlalchemy import select
 from starlette.responses import RedirectResponse, Response
 
 from quanzi.analytics.filter_strata import source_label
-from quanzi.config import get_settings
 from quanzi.domain import filter_rules, strata, vocab
 from quanzi.domain.moderation import ACTIONS, step_label
 from quanzi.domain.screening import VERDICTS
@@ -31,14 +28,9 @@ from quanzi.web.auth import (
     csrf_token,
     engine_of,
 )
-from quanzi.web.console.render import page, report, templates
+from quanzi.web.console.render import local_time, page, report, templates
 
 router = APIRouter(prefix="/filter", include_in_schema=False)
-
-
-def local_time(value: datetime, pattern: str = "%Y-%m-%d %H:%M") -> str:
-    """Show a UTC time in the operators' time zone (Asia/Shanghai unless configured)."""
-    return value.astimezone(ZoneInfo(get_settings().timezone)).strftime(pattern)
 
 
 templates.env.filters["filter_time"] = local_time

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime
 from pathlib import Path
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from fastapi import Request
 from fastapi.templating import Jinja2Templates
@@ -12,6 +14,7 @@ from starlette.background import BackgroundTasks
 from starlette.responses import HTMLResponse
 
 from quanzi import __version__
+from quanzi.config import get_settings
 from quanzi.services import reports
 from quanzi.web.auth import engine_of
 
@@ -61,6 +64,11 @@ def number(value: int | float | None) -> str:
     return f"{value or 0:,}"
 
 
+def local_time(value: datetime, pattern: str = "%Y-%m-%d %H:%M") -> str:
+    """Show a UTC time in the operators' time zone (Asia/Shanghai unless configured)."""
+    return value.astimezone(ZoneInfo(get_settings().timezone)).strftime(pattern)
+
+
 def signed(value: int) -> str:
     """Show a net change with its sign."""
     return f"+{value:,}" if value > 0 else f"{value:,}"
@@ -68,7 +76,7 @@ def signed(value: int) -> str:
 
 templates = Jinja2Templates(directory=TEMPLATES_DIR)
 templates.env.globals.update(nav=NAV, version=__version__)
-templates.env.filters.update(yuan=yuan, number=number, signed=signed)
+templates.env.filters.update(yuan=yuan, number=number, signed=signed, local_time=local_time)
 
 
 def report(request: Request, name: str, **params: Any) -> Any:
@@ -78,7 +86,12 @@ def report(request: Request, name: str, **params: Any) -> Any:
     def later(job: reports.Job) -> None:
         request.state.after = [*getattr(request.state, "after", []), job]
 
-    return reports.current(engine_of(request), name, later=later, **params)
+    def stale(computed_at: datetime) -> None:
+        # The layout says how old the oldest snapshot on the page is.
+        oldest = getattr(request.state, "stale_since", None)
+        request.state.stale_since = min(oldest, computed_at) if oldest else computed_at
+
+    return reports.current(engine_of(request), name, later=later, stale=stale, **params)
 
 
 def page(
