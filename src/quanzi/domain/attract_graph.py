@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 import random
-from collections import deque
 from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
+from numpy.typing import ArrayLike
 from scipy import sparse
 
 IDEAL = {"degree1": 30, "degree2": 900, "degree3": 27000, "total": 27930}
@@ -107,36 +107,111 @@ def betweenness(
     With `samples` below n, only that many random sources are used and the sum is scaled up.
     """
     n = adjacency.shape[0]
-    indptr, indices = adjacency.indptr, adjacency.indices
-    sources = list(range(n))
+    sources: Sequence[int] = range(n)
     if samples is not None and samples < n:
-        sources = random.Random(seed).sample(sources, samples)
+        sources = random.Random(seed).sample(range(n), samples)
     score = np.zeros(n)
-    for s in sources:
-        order: list[int] = []
-        sigma = {s: 1.0}
-        dist = {s: 0}
-        preds_of: dict[int, list[int]] = {s: []}
-        queue = deque([s])
-        while queue:
-            v = queue.popleft()
-            order.append(v)
-            for w in indices[indptr[v] : indptr[v + 1]].tolist():
-                if w not in dist:
-                    dist[w] = dist[v] + 1
-                    sigma[w] = 0.0
-                    preds_of[w] = []
-                    queue.append(w)
-                if dist[w] == dist[v] + 1:
-                    sigma[w] += sigma[v]
-                    preds_of[w].append(v)
-        delta = dict.fromkeys(order, 0.0)
-        for w in reversed(order):
-            for v in preds_of[w]:
-                delta[v] += sigma[v] / sigma[w] * (1 + delta[w])
-            if w != s:
-                score[w] += delta[w]
+    if n and len(sources):
+        # Every stored entry is one edge, whatever its value, as in a walk over the indices.
+        pattern = sparse.csr_matrix(
+            (np.ones(adjacency.nnz), adjacency.indices[: adjacency.nnz], adjacency.indptr),
+            shape=(n, n),
+        )
+        order = np.asarray(sources, dtype=np.int64)
+        blocks = -(-len(order) // _block_width(n))
+        width = -(-len(order) // blocks)  # even blocks: the last one costs as many levels
+        for start in range(0, len(order), width):
+            _brandes_block(pattern, order[start : start + width], score)
     scale = n / len(sources) if sources else 0.0
     if n > 2:
         score *= scale / ((n - 1) * (n - 2))  # undirected pairs counted twice, normalised
     return score
+
+
+_BLOCK_BYTES = 1 << 30
+_BYTES_PER_PAIR = 32  # sigma, dist and two (node, source) float operands at the widest level
+_MAX_WIDTH = 32  # wider blocks stop paying: level unions grow and rows fall out of cache
+_NEARLY_ALL = 0.875  # past this share of nodes, whole arrays beat gathers and sliced matrices
+
+Nodes = np.ndarray | None  # sorted node ids, or None for every node
+
+
+def _block_width(n: int) -> int:
+    """How many sources to run side by side within _BLOCK_BYTES."""
+    return max(1, min(_MAX_WIDTH, _BLOCK_BYTES // (_BYTES_PER_PAIR * n)))
+
+
+def _nodes(n: int, mask: ArrayLike, within: Nodes = None) -> Nodes:
+    """The nodes where `mask` holds, `mask` running over `within`; None when nearly all."""
+    found = np.flatnonzero(mask)
+    if within is not None:
+        found = within[found]
+    return None if len(found) > _NEARLY_ALL * n else found
+
+
+def _rows(values: np.ndarray, nodes: Nodes) -> np.ndarray:
+    """The rows of a (node, source) array for `nodes`: a view when that is every node."""
+    return values if nodes is None else values[nodes]
+
+
+def _edges(pattern: sparse.csr_matrix, tails: Nodes, heads: Nodes) -> sparse.csr_matrix:
+    """The edges from `tails` to `heads`, rows and columns renumbered in that order."""
+    sub = pattern if tails is None else pattern[tails]
+    return sub if heads is None else sub[:, heads]
+
+
+def _brandes_block(pattern: sparse.csr_matrix, block: np.ndarray, score: np.ndarray) -> None:
+    """Add the dependencies of a block of sources to `score`, one BFS level at a time."""
+    n = pattern.shape[0]
+    width = len(block)
+    # (node, source) arrays, node-major: a node's row is contiguous for the sparse products.
+    sigma = np.zeros((n, width))
+    dist = np.full((n, width), -1, dtype=np.int32)
+    sigma[block, np.arange(width)] = 1.0
+    dist[block, np.arange(width)] = 0
+    fronts: list[Nodes] = [np.sort(block)]
+    unreached: Nodes = None
+    while unreached is None or len(unreached):
+        depth, front = len(fronts) - 1, fronts[-1]
+        pushed = _rows(sigma, front) * (_rows(dist, front) == depth)
+        # Only edges from the frontier to nodes some source still lacks can extend a path.
+        reached = _edges(pattern, front, unreached).T @ pushed
+        del pushed
+        grown = _rows(dist, unreached) < 0
+        grown &= reached > 0
+        if not grown.any():
+            break
+        if unreached is None:
+            np.copyto(sigma, reached, where=grown)
+            dist[grown] = depth + 1
+        else:
+            paths, levels = sigma[unreached], dist[unreached]
+            np.copyto(paths, reached, where=grown)
+            levels[grown] = depth + 1
+            sigma[unreached], dist[unreached] = paths, levels
+            del paths, levels
+        fronts.append(_nodes(n, grown.any(axis=1), unreached))
+        del reached, grown
+        unreached = _nodes(n, (dist < 0).any(axis=1))
+    # Brandes' dependency: delta(v) = sigma(v) * sum over successors w of (1 + delta(w)) / sigma(w).
+    deepest = len(fronts) - 1
+    last = fronts[deepest]
+    coeff = np.zeros(dist.shape if last is None else (len(last), width))
+    np.divide(1.0, _rows(sigma, last), out=coeff, where=_rows(dist, last) == deepest)
+    for depth in range(deepest - 1, 0, -1):
+        below = fronts[depth]
+        # One buffer per level: the successors' sum, then delta, then the next coefficients.
+        coeff = _edges(pattern, below, fronts[depth + 1]) @ coeff
+        paths, here = _rows(sigma, below), _rows(dist, below) == depth
+        coeff *= paths
+        coeff *= here
+        if below is None:
+            score += coeff.sum(axis=1)
+        else:
+            score[below] += coeff.sum(axis=1)
+        if depth == 1:
+            break  # the sources' own dependency is not counted
+        coeff += 1.0
+        np.divide(coeff, paths, out=coeff, where=here)
+        coeff *= here
+        del paths, here
