@@ -147,3 +147,14 @@ def test_cli_contracts_print_the_exact_json(db_url: str, engine: Engine) -> None
     assert "Traceback" not in bad.output
     bad = runner.invoke(app, ["reach", "--community", "nope", "--db", db_url])
     assert bad.exit_code != 0 and "community_not_found" in bad.output
+
+
+def test_names_read_in_one_pass_equal_the_chunked_lookup(
+    engine: Engine, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from quanzi.analytics import attract_fission
+
+    load(engine)
+    chunked = attract_fission.load_ledger(engine).names
+    monkeypatch.setattr(attract_fission, "WHOLE_SCAN_PEOPLE", 0)
+    assert chunked and attract_fission.load_ledger(engine).names == chunked
