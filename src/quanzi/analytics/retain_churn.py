@@ -13,11 +13,14 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
+import numpy as np
 from sqlalchemy import Engine, select
 from sqlalchemy.orm import Session
 
+from quanzi.analytics.retain_activity import DAY_US, WEEK_US, Activity, load_activity
 from quanzi.analytics.retain_common import as_of, community, memo, zone
 from quanzi.domain import vocab
+from quanzi.domain.retain_replay import from_us, to_us
 from quanzi.store import models as m
 from quanzi.store.db import reading
 
@@ -36,26 +39,8 @@ class ChurnRules:
     expiring_days: int = 30
 
 
-def _activity(session: Session, cid: int | None) -> dict[int, list[datetime]]:
-    return memo(session, ("activity", cid), lambda: _load_activity(session, cid))
-
-
-def _load_activity(session: Session, cid: int | None) -> dict[int, list[datetime]]:
-    acted = (m.Event.kind.in_(ACTIVE_KINDS), m.Event.person_id.is_not(None))
-    # Per community (and in none), so the (community, kind, time, person) index answers
-    # without visiting the rows of the log.
-    places = (
-        [m.Event.community_id == cid]
-        if cid is not None
-        else [m.Event.community_id.in_(select(m.Community.id)), m.Event.community_id.is_(None)]
-    )
-    times: dict[int, list[datetime]] = defaultdict(list)
-    for place in places:
-        query = select(m.Event.person_id, m.Event.ts).where(place, *acted)
-        for pid, ts in session.execute(query.execution_options(yield_per=5000)):
-            if pid is not None:
-                times[pid].append(ts)
-    return times
+def _activity(session: Session, cid: int | None) -> Activity:
+    return memo(session, ("activity", cid), lambda: load_activity(session, ACTIVE_KINDS, cid))
 
 
 def _members(session: Session, cid: int | None) -> set[int]:
@@ -87,16 +72,17 @@ def churn_report(
         cid = community(session, community_key).id if community_key else None
         members = _members(session, cid)
         at_risk: list[tuple[int, datetime, int]] = []
-        for pid, times in _activity(session, cid).items():
+        now_us = to_us(now)
+        for pid, times, local in _activity(session, cid).days_of(tz):
             if pid not in members:
                 continue
-            last = max(times)
-            silent = (now - last).days
+            last = int(times[-1])
+            silent = (now_us - last) // DAY_US  # whole days, floored as timedelta.days is
             if not rules.silent_from <= silent <= rules.silent_to:
                 continue  # checked first: counting active days is the costly part
-            days = len({t.astimezone(tz).date() for t in times})
+            days = len(np.unique(local))
             if days >= rules.min_active_days:
-                at_risk.append((pid, last, days))
+                at_risk.append((pid, from_us(last), days))
         tiers = select(m.Order.person_id, m.Order.item, m.Order.ts).where(
             m.Order.item.like("tier:%"), m.Order.status == "paid", m.Order.person_id.is_not(None)
         )
@@ -179,7 +165,9 @@ def cohorts(engine: Engine, community_key: str | None = None, by: str = "week") 
             reached = max(0, int((now - start).days // 7) - 1)
             for week in range(min(weeks, reached) + 1):
                 eligible[week] += 1
-            hit = {int((t - start).days // 7) for t in activity.get(pid, []) if t >= start}
+            times = activity.of(pid)
+            since = to_us(start)
+            hit = set(((times[times >= since] - since) // WEEK_US).tolist())
             for week in hit:
                 if week <= min(weeks, reached):
                     active[week] += 1
