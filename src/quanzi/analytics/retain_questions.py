@@ -72,7 +72,9 @@ def _messages(
     if until is not None:
         query = query.where(m.Event.ts < until)
     query = query.order_by(m.Event.ts, m.Event.id).execution_options(yield_per=5000)
-    for source_id, ts, person, text, reply_to, msg_type, mentions in session.execute(query):
+    # Core, not the ORM: its per-row bookkeeping is a large share of reading millions of rows.
+    rows = session.connection().execute(query)
+    for source_id, ts, person, text, reply_to, msg_type, mentions in rows:
         kind = msg_type or "text"
         if person not in staff and not (
             person is not None and kind in ASKING_TYPES and text and TRIGGER.search(text)
