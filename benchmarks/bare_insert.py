@@ -18,7 +18,7 @@ import json
 import time
 from collections.abc import Iterator
 from datetime import UTC, datetime
-from itertools import islice
+from itertools import chain, islice
 from pathlib import Path
 from typing import Any
 
@@ -31,24 +31,22 @@ from quanzi.store.db import get_engine
 HERE = Path(__file__).parent
 
 
-def batches(source: Path, skip: int, size: int) -> Iterator[list[tuple[Any, ...]]]:
-    """Yield the event rows of lines skip+1… in lists of `size`, as ingest.bare_rows builds them."""
+def batches(lines: Iterator[str], size: int) -> Iterator[list[tuple[Any, ...]]]:
+    """Yield the event rows of `lines` in lists of `size`, as ingest.bare_rows builds them."""
     ids: dict[str, int] = {}
     now = datetime.now(UTC).replace(tzinfo=None)
-    with source.open(encoding="utf-8") as handle:
-        lines = islice(handle, skip, None)
-        while chunk := list(islice(lines, size)):
-            rows = []
-            for line in chunk:
-                try:
-                    raw = json.loads(line)
-                except ValueError:
-                    continue  # a cut last line: ingest rejected it too
-                ts = datetime.fromisoformat(raw["ts"]).astimezone(UTC).replace(tzinfo=None)
-                community = ids.setdefault("c:" + str(raw.get("community")), len(ids) + 1)
-                person = ids.setdefault("p:" + str(raw.get("person")), len(ids) + 1)
-                rows.append((raw["id"], ts, raw["kind"], community, person, line.strip(), now))
-            yield rows
+    while chunk := list(islice(lines, size)):
+        rows = []
+        for line in chunk:
+            try:
+                raw = json.loads(line)
+            except ValueError:
+                continue  # a cut last line: ingest rejected it too
+            ts = datetime.fromisoformat(raw["ts"]).astimezone(UTC).replace(tzinfo=None)
+            community = ids.setdefault("c:" + str(raw.get("community")), len(ids) + 1)
+            person = ids.setdefault("p:" + str(raw.get("person")), len(ids) + 1)
+            rows.append((raw["id"], ts, raw["kind"], community, person, line.strip(), now))
+        yield rows
 
 
 def main() -> None:
@@ -69,13 +67,18 @@ def main() -> None:
         "ingested_at) VALUES (?, ?, ?, ?, ?, ?, ?)"
     )
     rows = 0
+    handle = args.source.open(encoding="utf-8")
     try:
+        # The lines before --skip are read before the clock starts: ingest never saw them.
+        lines = islice(handle, args.skip, None)
+        first = next(lines, None)
         cursor = raw.cursor()
         cursor.execute("PRAGMA foreign_keys=OFF")
         started = time.perf_counter()
         with Progress() as progress:
             task = progress.add_task("bare insert", total=None)
-            for batch in batches(args.source, args.skip, args.batch):
+            rest = chain([first], lines) if first is not None else iter(())
+            for batch in batches(rest, args.batch):
                 cursor.executemany(statement, batch)
                 raw.commit()
                 rows += len(batch)
@@ -83,6 +86,7 @@ def main() -> None:
         seconds = time.perf_counter() - started
     finally:
         raw.close()
+        handle.close()
     result: dict[str, Any] = {
         "date": datetime.now(UTC).isoformat(timespec="seconds"),
         "machine": describe(),
