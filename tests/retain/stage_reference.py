@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections import defaultdict, deque
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from datetime import datetime, time, timedelta
+from datetime import datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -21,6 +21,7 @@ from quanzi.config import get_settings
 from quanzi.domain.retain_config import RetainConfig
 from quanzi.domain.retain_engagement import DAY, contribution_kinds, credited_inviter
 from quanzi.domain.retain_stages import PersonFacts, place, rank
+from quanzi.services.retain_stages import RecomputeReport, checkpoints
 from quanzi.store import models as m
 from quanzi.store import models_retain as r
 from quanzi.store.db import reading, transaction
@@ -47,27 +48,6 @@ class _Person:
     promoted_at: datetime | None = None
     reason: str = ""
     last_active: dict[int, datetime] = field(default_factory=dict)
-
-
-@dataclass
-class RecomputeReport:
-    """What a recompute did."""
-
-    as_of: datetime | None
-    people: int
-    changes: int
-    checkpoints: int
-    stages: dict[str, int]
-
-    def to_dict(self) -> dict[str, Any]:
-        """Return plain JSON-ready data."""
-        return {
-            "as_of": self.as_of.isoformat() if self.as_of else None,
-            "people": self.people,
-            "changes": self.changes,
-            "checkpoints": self.checkpoints,
-            "stages": self.stages,
-        }
 
 
 class Replay:
@@ -211,18 +191,6 @@ class Replay:
                 }
 
 
-def checkpoints(first: datetime, last: datetime, tz: ZoneInfo) -> list[datetime]:
-    """Local Mondays 00:00 after `first` up to `last`, then `last` itself."""
-    day = first.astimezone(tz).date()
-    monday = day + timedelta(days=7 - day.weekday())
-    points: list[datetime] = []
-    while (at := datetime.combine(monday, time(0), tz)) < last:
-        points.append(at)
-        monday += timedelta(days=7)
-    points.append(last)
-    return points
-
-
 FIELDS = ("person", "inviter", "role", "reply_to", "msg_type", "item", "order", "id")
 
 
@@ -247,6 +215,23 @@ def _events(session: Session) -> Iterator[tuple[Any, ...]]:
         yield (*row[:5], fields)
 
 
+def _replayed(
+    session: Session, config: RetainConfig, tz: ZoneInfo, first: Any, last: Any
+) -> tuple[Replay, list[datetime]]:
+    """Replay the whole log in time order, placing everyone at each checkpoint."""
+    prices = {c.key: c.price for c in session.scalars(select(m.Community))}
+    replay = Replay(config, prices)
+    points = checkpoints(first, last, tz) if first is not None else []
+    pending = deque(points)
+    for row in _events(session):
+        while pending and row[1] > pending[0]:
+            replay.checkpoint(pending.popleft())
+        replay.apply(row)
+    while pending:
+        replay.checkpoint(pending.popleft())
+    return replay, points
+
+
 def recompute_stages_reference(
     engine: Engine, config: RetainConfig | None = None, *, timezone: str | None = None
 ) -> RecomputeReport:
@@ -257,16 +242,7 @@ def recompute_stages_reference(
         first, last, newest = session.execute(
             select(func.min(m.Event.ts), func.max(m.Event.ts), func.max(m.Event.id))
         ).one()
-        prices = {c.key: c.price for c in session.scalars(select(m.Community))}
-        replay = Replay(config, prices)
-        points = checkpoints(first, last, tz) if first is not None else []
-        pending = deque(points)
-        for row in _events(session):
-            while pending and row[1] > pending[0]:
-                replay.checkpoint(pending.popleft())
-            replay.apply(row)
-        while pending:
-            replay.checkpoint(pending.popleft())
+        replay, points = _replayed(session, config, tz, first, last)
         session.execute(delete(r.StageChange))
         session.execute(delete(r.Engagement))
         for start in range(0, len(replay.changes), CHUNK):
@@ -316,16 +292,7 @@ def replay_reference(
     tz = ZoneInfo(timezone or get_settings().timezone)
     with reading(engine) as session:
         first, last = session.execute(select(func.min(m.Event.ts), func.max(m.Event.ts))).one()
-        prices = {c.key: c.price for c in session.scalars(select(m.Community))}
-        replay = Replay(config, prices)
-        points = checkpoints(first, last, tz) if first is not None else []
-        pending = deque(points)
-        for row in _events(session):
-            while pending and row[1] > pending[0]:
-                replay.checkpoint(pending.popleft())
-            replay.apply(row)
-        while pending:
-            replay.checkpoint(pending.popleft())
+        replay, points = _replayed(session, config, tz, first, last)
         rows = list(replay.community_scores(last)) if last is not None else []
         people = {}
         for pid in session.scalars(select(m.Person.id)):

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from collections import Counter
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -15,7 +14,7 @@ from sqlalchemy.orm import aliased
 from quanzi.domain.attract_graph import IDEAL, Graph, reach_by_degree
 from quanzi.errors import NotFound
 from quanzi.store import models as m
-from quanzi.store.db import reading
+from quanzi.store.db import json_list, reading
 
 REPLY, MENTION, INVITE = "reply", "mention", "invite"
 FETCH = 20_000
@@ -64,17 +63,6 @@ def _community_id(session: Any, community: str | None) -> int | None:
     return int(found)
 
 
-def _listed(value: str | None) -> list[Any]:
-    """The items of a JSON list given as text (none for anything else)."""
-    if not value:
-        return []
-    try:
-        found = json.loads(value)
-    except ValueError:
-        return []
-    return found if isinstance(found, list) else []
-
-
 def load_interactions(engine: Engine, community: str | None = None) -> Interactions:
     """Replies (replier → author), mentions and invites (invitee → inviter), plus members."""
     out = Interactions()
@@ -114,7 +102,7 @@ def load_interactions(engine: Engine, community: str | None = None) -> Interacti
             # Only a message seen before this one (in log order) can be replied to.
             if author is not None and (answered_ts, answered_id) <= (ts, eid):
                 out.edge(person, author, REPLY, age)
-            for whom in _listed(mentioned):
+            for whom in json_list(mentioned):
                 out.edge(person, str(whom), MENTION, age)
         invites = (
             select(m.Invite.ts, inviter.key, invitee.key)

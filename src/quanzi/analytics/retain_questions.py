@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from collections import Counter
 from collections.abc import Iterator
 from datetime import date, datetime, time, timedelta
@@ -26,7 +25,7 @@ from quanzi.domain.retain_questions import (
 )
 from quanzi.errors import InvalidInput
 from quanzi.store import models as m
-from quanzi.store.db import reading
+from quanzi.store.db import json_list, reading
 
 
 def answer_rules(row: m.Community) -> AnswerRules:
@@ -86,20 +85,9 @@ def _messages(
             person=person,
             text=text,
             reply_to=reply_to,
-            mentions=_mentions(mentions),
+            mentions=tuple(x for x in json_list(mentions) if isinstance(x, str)),
             msg_type=kind,
         )
-
-
-def _mentions(value: str | None) -> tuple[str, ...]:
-    """The person keys in a message's `mentions` (a JSON list), strings only."""
-    if not value:
-        return ()
-    try:
-        found = json.loads(value)
-    except ValueError:
-        return ()
-    return tuple(x for x in found if isinstance(x, str)) if isinstance(found, list) else ()
 
 
 def questions_of(

@@ -38,6 +38,17 @@ def dump_json(value: Any) -> str:
     return json.dumps(value, ensure_ascii=False, separators=(",", ":"))
 
 
+def json_list(value: str | None) -> list[Any]:
+    """The items of a JSON list read back as text (none for anything else, or bad JSON)."""
+    if not value:
+        return []
+    try:
+        found = json.loads(value)
+    except ValueError:
+        return []
+    return found if isinstance(found, list) else []
+
+
 @lru_cache(maxsize=8)
 def get_engine(url: str | None = None) -> Engine:
     """Return the shared engine for `url` (default: QUANZI_DATABASE_URL)."""
