@@ -23,9 +23,11 @@ from typing import Any
 import pyarrow as pa
 import pyarrow.parquet as pq
 
+from quanzi.domain.retain_replay import MESSAGE, REPLY, SYSTEM
 from quanzi.metrics.engines import MANIFEST
-from quanzi.metrics.export import EXPORTS, FORMAT, arrow_schema
+from quanzi.metrics.export import FORMAT, VERSION, arrow_schema
 from quanzi.sim import SimConfig, simulate
+from quanzi.store.stage_log import FIELDS
 
 BATCH = 1_000_000
 
@@ -46,6 +48,15 @@ class Ids:
         return found
 
 
+def message_type(event: dict[str, Any]) -> int | None:
+    """Return a message's type code as the export writes it (None for other kinds)."""
+    if event["kind"] != "message":
+        return None
+    if event.get("msg_type") == "system":
+        return SYSTEM
+    return REPLY if event.get("reply_to") else MESSAGE
+
+
 class World:
     """The tables being built from the event stream."""
 
@@ -57,7 +68,7 @@ class World:
         self.orders: list[dict[str, Any]] = []
         self.order_index: dict[str, int] = {}
         self.invites: list[dict[str, Any]] = []
-        self.events: dict[str, list[Any]] = {n: [] for n in EXPORTS["event"][1]}
+        self.events: dict[str, list[Any]] = {f.name: [] for f in arrow_schema("event")}
         self.writer = pq.ParquetWriter(out / ".event.parquet.tmp", arrow_schema("event"))
         self.count = 0
 
@@ -72,6 +83,18 @@ class World:
             }  # fmt: skip
         return pid
 
+    def stage_fields(self, event: dict[str, Any]) -> list[Any]:
+        """Return the payload fields the stage rules read, as the export writes them."""
+        values: list[Any] = []
+        for field in FIELDS:
+            value = event.get(field.path) if event["kind"] in field.kinds else None
+            if field.name == "inviter_id":
+                value = self.people.of(value)
+            elif value is not None:
+                value = float(value) if field.number else str(value)
+            values.append(value)
+        return values
+
     def add(self, event: dict[str, Any]) -> None:
         """Turn one canonical event into table rows."""
         self.count += 1
@@ -79,8 +102,8 @@ class World:
         kind = event["kind"]
         cid = self.communities.of(event.get("community"))
         pid = self.person(event.get("person"), ts, event)
-        row = (self.count, ts, kind, cid, pid)
-        for name, value in zip(EXPORTS["event"][1], row, strict=True):
+        row = (self.count, ts, kind, cid, pid, message_type(event), *self.stage_fields(event))
+        for name, value in zip(self.events, row, strict=True):
             self.events[name].append(value)
         if kind == "community" and cid is not None:
             self.community_rows[cid] = {
@@ -158,7 +181,7 @@ def main() -> None:
             print(f"{world.count:,} events, {rate:,.0f}/s", flush=True)
     rows = world.close()
     manifest = {
-        "format": FORMAT, "version": 1, "exported_at": datetime.now(UTC).isoformat(),
+        "format": FORMAT, "version": VERSION, "exported_at": datetime.now(UTC).isoformat(),
         "database": "simulator", "last_event_id": world.count,
         "tables": {name: {"file": f"{name}.parquet", "rows": n} for name, n in rows.items()},
         "simulator": {"seed": args.seed, "people": args.people, "days": args.days},

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -76,11 +77,14 @@ def stored(engine: Engine) -> tuple[list[tuple[Any, ...]], list[tuple[Any, ...]]
     return [tuple(c) for c in changes], sorted(tuple(e) for e in engagement), people
 
 
-def assert_matches_reference(engine: Engine, config: RetainConfig, timezone: str = "") -> None:
-    """Recompute, then compare every stored row with the reference replay's."""
+def assert_matches_reference(
+    engine: Engine, config: RetainConfig, timezone: str = "", parquet: Path | None = None
+) -> None:
+    """Recompute (from the store, or from the export in `parquet`), then compare every
+    stored row with the reference replay's."""
     tz = timezone or None
     reference = replay_reference(engine, config, timezone=tz)
-    report = recompute_stages(engine, config, timezone=tz)
+    report = recompute_stages(engine, config, timezone=tz, parquet=parquet)
     changes, engagement, people = stored(engine)
     expected = [
         (c["person_id"], c["ts"], c["from_stage"], c["to_stage"], c["reason"], c["engagement"])

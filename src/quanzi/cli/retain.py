@@ -48,6 +48,14 @@ def stages(
     rules: Annotated[
         Path | None, typer.Option("--rules", help="阶段与互动分规则（TOML 文件）")
     ] = None,
+    parquet: Annotated[
+        Path | None,
+        typer.Option(
+            "--parquet",
+            help="从这个 parquet 导出读取事件来重算（DuckDB，大库快得多）；"
+            "导出须截至库中最新事件（quanzi analytics export --to parquet DIR）",
+        ),
+    ] = None,
     db: DbOption = None,
 ) -> None:
     """关系阶段：普通用户 → 会员 → 粉丝 → 铁粉 → 合伙人，以及阶段之间的流动。"""
@@ -63,8 +71,11 @@ def stages(
         except (OSError, UnicodeDecodeError) as exc:
             raise InvalidInput(f"无法读取规则文件 {rules}：{exc}") from None
         config = config_from_toml(text, f"规则文件 {rules}")
-    if recompute or (recompute is None and (rules is not None or needs_recompute(engine))):
-        report = recompute_stages(engine, config)
+    if parquet is not None and recompute is False:
+        raise InvalidInput("--parquet 用于重新计算，不能与 --no-recompute 同时使用")
+    wanted = rules is not None or parquet is not None or needs_recompute(engine)
+    if recompute or (recompute is None and wanted):
+        report = recompute_stages(engine, config, parquet=parquet)
         if not as_json:
             err_console.print(
                 f"已重新计算 {report.people} 人的阶段（{report.checkpoints} 个周检查点，"

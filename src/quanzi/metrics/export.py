@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import os
 from collections.abc import Callable, Iterator
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -15,15 +16,54 @@ from sqlalchemy import Boolean, Connection, Date, Engine, Float, Integer, Table,
 
 from quanzi.metrics.engines import MANIFEST
 from quanzi.store import models as m
+from quanzi.store import stage_log
 from quanzi.store.models import UtcDateTime
 
 CHUNK_ROWS = 50_000
 FORMAT = "quanzi-metrics-parquet"
+# 2: `event` carries the message type and the stage rules' payload fields (for the replay).
+VERSION = 2
+
+
+@dataclass(frozen=True)
+class Derived:
+    """An exported column computed from the payload: as SQLite SQL and as SQLAlchemy."""
+
+    name: str
+    type: pa.DataType
+    sqlite: str
+    expression: Callable[[], Any]
+
+
+@dataclass(frozen=True)
+class Export:
+    """One exported table: stored columns, then derived ones."""
+
+    table: Table
+    columns: tuple[str, ...]
+    derived: tuple[Derived, ...] = ()
+
+
+_MESSAGE_TYPE = Derived(
+    "message_type",
+    pa.int8(),
+    f"CASE WHEN kind = 'message' THEN {stage_log.SQLITE_MESSAGE_TYPE} END",
+    stage_log.message_type,
+)
+_FIELD_TYPES = {"inviter_id": pa.int64(), "amount": pa.float64()}
+_STAGE_FIELDS = tuple(
+    Derived(f.name, _FIELD_TYPES.get(f.name, pa.string()), f.sqlite(), f.expression)
+    for f in stage_log.FIELDS
+)
+_EVENT_COLUMNS = ("id", "ts", "kind", "community_id", "person_id")
 # Only the columns an analysis needs: no message text, payloads or names leave the store.
-EXPORTS: dict[str, tuple[Table, tuple[str, ...]]] = {
-    name: (m.table(model), tuple(columns.split()))
+# The event log carries what the stage rules read of payloads, so the replay can run on it.
+EXPORTS: dict[str, Export] = {
+    "event": Export(m.table(m.Event), _EVENT_COLUMNS, (_MESSAGE_TYPE, *_STAGE_FIELDS)),
+}
+EXPORTS |= {
+    name: Export(m.table(model), tuple(columns.split()))
     for name, model, columns in (
-        ("event", m.Event, "id ts kind community_id person_id"),
         (
             "orders",
             m.Order,
@@ -59,8 +99,9 @@ def _arrow_type(column: Any) -> pa.DataType:
 
 def arrow_schema(name: str) -> pa.Schema:
     """Return the parquet schema of exported table `name`."""
-    table, names = EXPORTS[name]
-    return pa.schema([pa.field(n, _arrow_type(table.c[n])) for n in names])
+    export = EXPORTS[name]
+    stored = [pa.field(n, _arrow_type(export.table.c[n])) for n in export.columns]
+    return pa.schema(stored + [pa.field(d.name, d.type) for d in export.derived])
 
 
 def _write_table(
@@ -71,10 +112,12 @@ def _write_table(
     progress: Progress | None,
 ) -> int:
     """Stream one table into `name.parquet`, one row group per chunk; return its row count."""
-    table, names = EXPORTS[name]
-    schema = arrow_schema(name)
+    export = EXPORTS[name]
+    table, schema = export.table, arrow_schema(name)
+    columns = [table.c[n] for n in export.columns]
+    query = select(*columns, *(d.expression().label(d.name) for d in export.derived))
     total = connection.scalar(select(func.count()).select_from(table)) or 0
-    query = select(*(table.c[n] for n in names)).order_by(table.c.id)
+    query = query.order_by(table.c.id)
     result = connection.execution_options(stream_results=True, yield_per=chunk_rows).execute(query)
 
     def batches() -> Iterator[pa.RecordBatch]:
@@ -144,7 +187,7 @@ def _write_manifest(
     """Write `manifest.json` last, atomically: its presence means the export is whole."""
     manifest = {
         "format": FORMAT,
-        "version": 1,
+        "version": VERSION,
         "exported_at": datetime.now(UTC).isoformat(),
         "database": engine.dialect.name,
         "last_event_id": last_event,

@@ -44,16 +44,18 @@ def _typed(batch: pa.RecordBatch, schema: pa.Schema) -> pa.RecordBatch:
 
 def _batches(cursor: Any, name: str, chunk_rows: int) -> Iterator[pa.RecordBatch]:
     """Read one table into Arrow, `chunk_rows` rows a batch, typed by the export schema."""
-    table, names = EXPORTS[name]
+    export = EXPORTS[name]
     schema = arrow_schema(name)
     # The driver takes each column's type from the values of its first batch, so a column
     # that starts with NULLs would be misread: a first row of typed placeholders fixes the
     # types and is dropped again.
     anchors = ", ".join(f'{_placeholder(f.type)} AS "{f.name}"' for f in schema)
-    columns = ", ".join(f'"{n}"' for n in names)
+    columns = ", ".join(
+        [f'"{n}"' for n in export.columns] + [f'{d.sqlite} AS "{d.name}"' for d in export.derived]
+    )
     cursor.adbc_statement.set_options(**{"adbc.sqlite.query.batch_rows": str(chunk_rows)})
     cursor.execute(
-        f'SELECT {anchors} UNION ALL SELECT * FROM (SELECT {columns} FROM "{table.name}" '
+        f'SELECT {anchors} UNION ALL SELECT * FROM (SELECT {columns} FROM "{export.table.name}" '
         "ORDER BY id)"
     )
     first = True
@@ -86,7 +88,7 @@ def main(database: str, directory: Path, chunk_rows: int) -> None:
         cursor.execute("BEGIN")
         last_event = _number(cursor, "SELECT coalesce(max(id), 0) FROM event")
         for name in EXPORTS:
-            total = _number(cursor, f'SELECT count(*) FROM "{EXPORTS[name][0].name}"')
+            total = _number(cursor, f'SELECT count(*) FROM "{EXPORTS[name].table.name}"')
             rows = write_batches(
                 directory,
                 name,

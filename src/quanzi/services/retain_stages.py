@@ -20,11 +20,12 @@ from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime, time, timedelta
+from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
 import numpy as np
-from sqlalchemy import Engine, bindparam, case, delete, func, insert, select, update
+from sqlalchemy import Engine, bindparam, delete, func, insert, select, update
 from sqlalchemy.orm import Session
 
 from quanzi.config import get_settings
@@ -33,9 +34,6 @@ from quanzi.domain.retain_replay import (
     CHANGE_COLUMNS,
     ENGAGEMENT_COLUMNS,
     KINDS,
-    MESSAGE,
-    REPLY,
-    SYSTEM,
     EventLog,
     StageHistory,
     replay_log,
@@ -45,6 +43,13 @@ from quanzi.store import models as m
 from quanzi.store import models_retain as r
 from quanzi.store.db import chunked, reading, transaction
 from quanzi.store.models import utcnow
+from quanzi.store.stage_log import (
+    FIELDS,
+    KIND_LIST,
+    PAYLOAD_KINDS,
+    SQLITE_MESSAGE_TYPE,
+    message_type,
+)
 
 CHUNK = 10_000  # rows per executemany
 RAW_SQLITE_WRITES = True  # on SQLite, executemany straight on the DBAPI cursor
@@ -96,27 +101,13 @@ def needs_recompute(engine: Engine) -> bool:
 
 # -- reading the log ----------------------------------------------------------------------
 
-# Payload fields of the rarer kinds, in the order `_log` takes them.
-FIELDS = ("role", "inviter", "order", "item", "amount", "id")
-_PAYLOAD_KINDS = ("join", "person", "purchase", "refund", "invite")
-_KIND_LIST = ", ".join(f"'{kind}'" for kind in KINDS)
-# A message's type: system, reply or other. A substring test first (GLOB: literal and
-# case-sensitive, so a superset of the JSON test and far cheaper than parsing): only the
-# rows it lets through are parsed.
-_SQLITE_MESSAGE_TYPE = (
-    "CASE WHEN payload GLOB '*\"system\"*' AND json_extract(payload, '$.msg_type') = 'system' "
-    f"THEN {SYSTEM} WHEN payload GLOB '*\"reply_to\"*' "
-    f"AND json_extract(payload, '$.reply_to') <> '' THEN {REPLY} ELSE {MESSAGE} END"
-)
-_SQLITE_MESSAGES = (
-    "FROM event NOT INDEXED WHERE kind = 'message' AND person_id IS NOT NULL AND id <= ?"
-)
+_MESSAGES = "FROM event NOT INDEXED WHERE kind = 'message' AND person_id IS NOT NULL AND id <= ?"
 # The rarer kinds; one JSON parse a row gives every field the rules read, as an array.
 _SQLITE_OTHERS = (
     "SELECT ts, id, kind, coalesce(community_id, -1), coalesce(person_id, -1), "
-    f"CASE WHEN kind IN ({', '.join(repr(k) for k in _PAYLOAD_KINDS)}) THEN json_extract(payload, "
-    f"{', '.join(repr('$.' + f) for f in FIELDS)}) END "
-    f"FROM event WHERE kind IN ({_KIND_LIST}) AND id <= ?"
+    f"CASE WHEN kind IN ({', '.join(repr(k) for k in PAYLOAD_KINDS)}) THEN json_extract(payload, "
+    f"{', '.join(repr('$.' + f.path) for f in FIELDS)}) END "
+    f"FROM event WHERE kind IN ({KIND_LIST}) AND id <= ?"
 )
 
 
@@ -143,7 +134,7 @@ def _sqlite_messages(cursor: Any, newest: int) -> tuple[np.ndarray, ...]:
         return _sqlite_messages_unpacked(cursor, newest)
     sql = (
         f"SELECT ts, (id << {id_shift}) | (person_id << {person_shift}) "
-        f"| (coalesce(community_id, 0) << 2) | {_SQLITE_MESSAGE_TYPE} {_SQLITE_MESSAGES}"
+        f"| (coalesce(community_id, 0) << 2) | {SQLITE_MESSAGE_TYPE} {_MESSAGES}"
     )
     ts, values = _sqlite_fetch(cursor, sql, newest)
     # The scan is in id order, so a stable sort by time gives (ts, id) order.
@@ -170,10 +161,7 @@ def _sqlite_fetch(cursor: Any, sql: str, newest: int) -> tuple[np.ndarray, np.nd
 
 def _sqlite_messages_unpacked(cursor: Any, newest: int) -> tuple[np.ndarray, ...]:
     """Read the messages one value a column (ids too large to pack)."""
-    sql = (
-        f"SELECT ts, id, person_id, coalesce(community_id, 0), {_SQLITE_MESSAGE_TYPE} "
-        f"{_SQLITE_MESSAGES}"
-    )
+    sql = f"SELECT ts, id, person_id, coalesce(community_id, 0), {SQLITE_MESSAGE_TYPE} {_MESSAGES}"
     cursor.execute(sql, (newest,))
     ts: list[np.ndarray] = []
     columns: list[list[int]] = [[], [], [], []]
@@ -227,30 +215,17 @@ def _person_ids(session: Session, keys: set[str]) -> dict[str, int]:
 
 def _read_generic(session: Session, newest: int) -> EventLog:
     """Read the log through SQLAlchemy, on any backend."""
-    e, payload = m.Event, m.Event.payload
-    messages = select(
-        e.ts, e.id, e.person_id, e.community_id, payload["msg_type"].as_string(),
-        payload["reply_to"].as_string(),
-    ).where(e.kind == "message", e.person_id.is_not(None), e.id <= newest)  # fmt: skip
+    e = m.Event
+    messages = select(e.ts, e.id, e.person_id, e.community_id, message_type()).where(
+        e.kind == "message", e.person_id.is_not(None), e.id <= newest
+    )
     columns: list[list[int]] = [[], [], [], [], []]
-    for when, eid, pid, cid, msg_type, reply_to in session.execute(
-        messages.execution_options(yield_per=FETCH)
-    ):
-        kind = SYSTEM if msg_type == "system" else REPLY if reply_to else MESSAGE
+    for when, eid, pid, cid, kind in session.execute(messages.execution_options(yield_per=FETCH)):
         for column, value in zip(columns, (to_us(when), eid, pid, cid or -1, kind), strict=True):
             column.append(value)
-    inviter = select(m.Person.id).where(m.Person.key == payload["inviter"].as_string())
-    wanted = (
-        case((e.kind.in_(("join", "person")), payload["role"].as_string())),
-        case((e.kind.in_(("join", "invite")), inviter.scalar_subquery())),
-        case((e.kind.in_(("purchase", "refund")), payload["order"].as_string())),
-        case((e.kind == "purchase", payload["item"].as_string())),
-        case((e.kind == "purchase", payload["amount"].as_float())),
-        case((e.kind == "purchase", payload["id"].as_string())),
-    )
     others = select(
         e.ts, e.id, e.kind, func.coalesce(e.community_id, -1), func.coalesce(e.person_id, -1),
-        *wanted,
+        *(f.expression() for f in FIELDS),
     ).where(e.kind.in_(KINDS), e.id <= newest)  # fmt: skip
     rows = session.execute(others).all()
     got: list[Sequence[Any]] = list(zip(*rows, strict=True)) if rows else [()] * 11
@@ -302,6 +277,20 @@ def read_log(session: Session, newest: int) -> EventLog:
     if session.get_bind().dialect.name == "sqlite":
         return _read_sqlite(session, newest)
     return _read_generic(session, newest)
+
+
+def _read_export(directory: Path, newest: int) -> EventLog:
+    """Read the log from a parquet export that holds exactly the store's events."""
+    from quanzi.metrics.engines import EngineError
+    from quanzi.metrics.stage_log import export_covers, read_log_parquet
+
+    covered = export_covers(directory)
+    if covered != newest:
+        raise EngineError(
+            f"导出 {directory} 截至第 {covered} 条事件，库中最新是第 {newest} 条："
+            f"请先重新导出（quanzi analytics export --to parquet {directory}）"
+        )
+    return read_log_parquet(directory)
 
 
 # -- writing the results ------------------------------------------------------------------
@@ -420,9 +409,17 @@ def _collector_paused() -> Iterator[None]:
 
 
 def recompute_stages(
-    engine: Engine, config: RetainConfig | None = None, *, timezone: str | None = None
+    engine: Engine,
+    config: RetainConfig | None = None,
+    *,
+    timezone: str | None = None,
+    parquet: Path | None = None,
 ) -> RecomputeReport:
-    """Replay the log, rebuild the stage history, and write every person's stage and reason."""
+    """Replay the log, rebuild the stage history, and write every person's stage and reason.
+
+    With `parquet`, the log is read from that export of the store (with DuckDB, far faster
+    on a large store); it must hold exactly the store's events.
+    """
     config = config or RetainConfig()
     tz = ZoneInfo(timezone or get_settings().timezone)
     with _collector_paused(), transaction(engine) as session:
@@ -431,7 +428,11 @@ def recompute_stages(
         ).one()
         prices = {c.key: c.price for c in session.scalars(select(m.Community))}
         points = checkpoints(first, last, tz) if first is not None else []
-        history = replay_log(read_log(session, newest or 0), config, prices, points)
+        if parquet is not None:
+            log = _read_export(parquet, newest or 0)
+        else:
+            log = read_log(session, newest or 0)
+        history = replay_log(log, config, prices, points)
         people, stages = _write(session, history)
         session.add(
             r.StageRun(

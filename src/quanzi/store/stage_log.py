@@ -1,0 +1,81 @@
+"""The payload values the stage rules read, as SQL: on SQLite as text, elsewhere as SQLAlchemy.
+
+The stage recompute reads them from the store, and the parquet export carries them so the
+replay can run on a columnar copy (`services.retain_stages_columnar`). One definition serves
+both, so the two reads cannot drift apart. A message's type is a code: system (worth
+nothing), reply, or other (`domain.retain_replay`); the rarer kinds carry their fields.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import case, func, select
+
+from quanzi.domain.retain_replay import KINDS, MESSAGE, REPLY, SYSTEM
+from quanzi.store import models as m
+
+# The kinds whose payload the rules read, and which of them carry which field.
+PAYLOAD_KINDS = ("join", "person", "purchase", "refund", "invite")
+KIND_LIST = ", ".join(f"'{kind}'" for kind in KINDS)
+
+# A message's type. A substring test first (GLOB: literal and case-sensitive, so a superset
+# of the JSON test and far cheaper than parsing): only the rows it lets through are parsed.
+SQLITE_MESSAGE_TYPE = (
+    "CASE WHEN payload GLOB '*\"system\"*' AND json_extract(payload, '$.msg_type') = 'system' "
+    f"THEN {SYSTEM} WHEN payload GLOB '*\"reply_to\"*' "
+    f"AND json_extract(payload, '$.reply_to') <> '' THEN {REPLY} ELSE {MESSAGE} END"
+)
+
+
+def message_type() -> Any:
+    """Return a message's type code as a SQLAlchemy expression (NULL for other kinds)."""
+    payload = m.Event.payload
+    return case(
+        (m.Event.kind != "message", None),
+        (payload["msg_type"].as_string() == "system", SYSTEM),
+        (func.coalesce(payload["reply_to"].as_string(), "") != "", REPLY),
+        else_=MESSAGE,
+    )
+
+
+@dataclass(frozen=True)
+class Field:
+    """A payload field the rules read, for the kinds that carry it."""
+
+    name: str  # the exported column
+    path: str  # the payload key
+    kinds: tuple[str, ...]
+    number: bool = False
+
+    def sqlite(self) -> str:
+        """Return the field as SQLite SQL on an `event` row (NULL for other kinds)."""
+        kinds = ", ".join(f"'{k}'" for k in self.kinds)
+        value = f"json_extract(event.payload, '$.{self.path}')"
+        if self.name == "inviter_id":  # the inviter's key, as a person id
+            value = f"(SELECT p.id FROM person p WHERE p.key = {value})"
+        else:
+            value = f"CAST({value} AS {'REAL' if self.number else 'TEXT'})"
+        return f"CASE WHEN kind IN ({kinds}) THEN {value} END"
+
+    def expression(self) -> Any:
+        """Return the field as a SQLAlchemy expression on `event` (NULL for other kinds)."""
+        value = m.Event.payload[self.path]
+        if self.name == "inviter_id":
+            found: Any = select(m.Person.id).where(m.Person.key == value.as_string())
+            found = found.scalar_subquery()
+        else:
+            found = value.as_float() if self.number else value.as_string()
+        return case((m.Event.kind.in_(self.kinds), found))
+
+
+# In the order `EventLog` takes them: role, inviter, order, item, amount, source.
+FIELDS = (
+    Field("role", "role", ("join", "person")),
+    Field("inviter_id", "inviter", ("join", "invite")),
+    Field("order_key", "order", ("purchase", "refund")),
+    Field("item", "item", ("purchase",)),
+    Field("amount", "amount", ("purchase",), number=True),
+    Field("source", "id", ("purchase",)),
+)
