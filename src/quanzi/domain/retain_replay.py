@@ -29,7 +29,7 @@ from numpy.typing import NDArray
 
 from quanzi.domain.retain_config import RetainConfig
 from quanzi.domain.retain_engagement import DAY, EngagementModel
-from quanzi.domain.retain_stages import STAGES, PersonFacts, place, rank
+from quanzi.domain.retain_stages import STAGES, PersonFacts, Placement, place, rank
 from quanzi.domain.retain_stages_batch import (
     NONE,
     FactArrays,
@@ -510,6 +510,7 @@ class _Replay:
             self._other_contributions(),
         )
         self.exacts: dict[int, _Exact] = {}
+        self.placements: dict[tuple[Any, ...], Placement] = {}
         self.owns: dict[int, _Own] = {}
         self.exact = 0
 
@@ -678,18 +679,38 @@ class _Replay:
             strict=True,
         )
         roles_at = self.state.roles_at
-        for who, engagement, communities, orders, spend, tier, referrals, held, since in columns:
-            person = PersonFacts(
-                engagement, communities, roles_at(who, point), orders, spend, tier, referrals
-            )
+        # `place` reads engagement only through comparisons with `lines` and its one-decimal
+        # text, and the promotion time only through the grace test: people alike in those and
+        # in every other fact it reads get the same placement, so it is worked out once.
+        below = np.zeros(len(rows), dtype=np.int64)
+        for bit, line in enumerate(lines):
+            below |= (eng[rows] < line).astype(np.int64) << bit
+        placements = self.placements
+        for (
+            who,
+            engagement,
+            communities,
+            orders,
+            spend,
+            tier,
+            referrals,
+            held,
+            since,
+        ), under in zip(columns, below.tolist(), strict=True):
+            roles = roles_at(who, point)
             before = STAGES[held] if held >= 0 else None
-            result = place(
-                person,
-                self.rules,
-                current=before,
-                promoted_at=self.points[since] if before else None,
-                as_of=as_of,
-            )
+            key = (f"{engagement:.1f}", under, communities, roles, orders, tier, referrals, held,
+                   before is not None and bool(in_grace[since]))  # fmt: skip
+            result = placements.get(key)
+            if result is None:
+                person = PersonFacts(engagement, communities, roles, orders, spend, tier, referrals)
+                result = placements[key] = place(
+                    person,
+                    self.rules,
+                    current=before,
+                    promoted_at=self.points[since] if before else None,
+                    as_of=as_of,
+                )
             if rank(result.stage) != int(placed[who]):
                 history.disagreements += 1
                 placed[who] = rank(result.stage)
