@@ -121,3 +121,26 @@ def test_cli_recomputes_from_parquet_and_explains_a_stale_export(
         app, ["stages", "--parquet", str(directory), "--no-recompute", "--db", db_url]
     )
     assert both.exit_code == 2 and "--no-recompute" in both.stderr
+
+
+def test_log_out_of_time_order_is_read_in_time_order(engine: Engine, tmp_path: Path) -> None:
+    # Ingested newest first, ids run against time; a shuffled file is out of id order too.
+    import pyarrow.parquet as pq
+
+    events = sorted(random_world(2), key=lambda e: e["ts"], reverse=True)
+    ingest(engine, events)
+    directory = exported(engine, tmp_path)
+    log, _ = history(engine, CONFIGS["default"])
+    for shuffle in (False, True):
+        if shuffle:
+            table = pq.read_table(directory / "event.parquet")
+            order = np.random.default_rng(0).permutation(table.num_rows)
+            pq.write_table(table.take(order), directory / "event.parquet")
+        columnar = read_log_parquet(directory)
+        in_order = np.lexsort((columnar.message_id, columnar.message_ts))
+        assert np.array_equal(in_order, np.arange(len(in_order)))  # (ts, id) order
+        assert not np.all(np.diff(columnar.message_id) > 0)  # which is not id order here
+        assert np.array_equal(
+            columnar.message_id, log.message_id[np.lexsort((log.message_id, log.message_ts))]
+        )
+    assert_matches_reference(engine, CONFIGS["window3"], parquet=directory)

@@ -29,7 +29,7 @@ from numpy.typing import NDArray
 
 from quanzi.domain.retain_config import RetainConfig
 from quanzi.domain.retain_engagement import DAY, EngagementModel
-from quanzi.domain.retain_stages import STAGES, PersonFacts, Placement, place, rank
+from quanzi.domain.retain_stages import STAGES, PersonFacts, place, rank
 from quanzi.domain.retain_stages_batch import (
     NONE,
     FactArrays,
@@ -510,7 +510,7 @@ class _Replay:
             self._other_contributions(),
         )
         self.exacts: dict[int, _Exact] = {}
-        self.placements: dict[tuple[Any, ...], Placement] = {}
+        self.placements: dict[tuple[Any, ...], tuple[str, str, int]] = {}
         self.owns: dict[int, _Own] = {}
         self.exact = 0
 
@@ -666,18 +666,6 @@ class _Replay:
         for who in rows[edge & ~exact[rows]].tolist():
             eng[who] = max(0.0, self.exact_at(who, k))
         as_of = self.points[k]
-        columns = zip(
-            rows.tolist(),
-            eng[rows].tolist(),
-            arrays.communities[rows].tolist(),
-            arrays.orders[rows].tolist(),
-            facts.values["spend"][rows].tolist(),
-            arrays.top_tier_price[rows].tolist(),
-            arrays.referrals[rows].tolist(),
-            stage[rows].tolist(),
-            promoted[rows].tolist(),
-            strict=True,
-        )
         roles_at = self.state.roles_at
         # `place` reads engagement only through comparisons with `lines` and its one-decimal
         # text, and the promotion time only through the grace test: people alike in those and
@@ -685,41 +673,46 @@ class _Replay:
         below = np.zeros(len(rows), dtype=np.int64)
         for bit, line in enumerate(lines):
             below |= (eng[rows] < line).astype(np.int64) << bit
+        grace_of = in_grace.tolist()
         placements = self.placements
-        for (
-            who,
-            engagement,
-            communities,
-            orders,
-            spend,
-            tier,
-            referrals,
-            held,
-            since,
-        ), under in zip(columns, below.tolist(), strict=True):
+        columns = zip(
+            rows.tolist(),
+            eng[rows].tolist(),
+            below.tolist(),
+            arrays.communities[rows].tolist(),
+            arrays.orders[rows].tolist(),
+            facts.values["spend"][rows].tolist(),
+            arrays.top_tier_price[rows].tolist(),
+            arrays.referrals[rows].tolist(),
+            stage[rows].tolist(),
+            promoted[rows].tolist(),
+            placed[rows].tolist(),
+            strict=True,
+        )
+        for who, engagement, under, communities, orders, spend, tier, referrals, held, since, vector in columns:  # fmt: skip  # noqa: E501
             roles = roles_at(who, point)
             before = STAGES[held] if held >= 0 else None
             key = (f"{engagement:.1f}", under, communities, roles, orders, tier, referrals, held,
-                   before is not None and bool(in_grace[since]))  # fmt: skip
-            result = placements.get(key)
-            if result is None:
+                   before is not None and grace_of[since])  # fmt: skip
+            found = placements.get(key)
+            if found is None:
                 person = PersonFacts(engagement, communities, roles, orders, spend, tier, referrals)
-                result = placements[key] = place(
+                result = place(
                     person,
                     self.rules,
                     current=before,
                     promoted_at=self.points[since] if before else None,
                     as_of=as_of,
                 )
-            if rank(result.stage) != int(placed[who]):
+                found = placements[key] = (result.stage, result.reason, rank(result.stage))
+            to_stage, reason, to_rank = found
+            if to_rank != vector:
                 history.disagreements += 1
-                placed[who] = rank(result.stage)
-            if result.stage != before:
-                history.changes.append(
-                    (who, as_of, before, result.stage, result.reason, round(engagement, 3))
-                )
+                placed[who] = to_rank
+            if to_stage != before:
+                history.changes.append((who, as_of, before, to_stage, reason, round(engagement, 3)))
             if final:
-                history.people[who] = (result.stage, result.reason)
+                history.people[who] = (to_stage, reason)
         placed[~present] = stage[~present]
         promoted[placed > stage] = k
         stage[:] = placed

@@ -372,12 +372,35 @@ def _update_people(session: Session, updates: list[tuple[str, str, int]]) -> Non
         connection.execute(statement, batch)
 
 
+@contextmanager
+def _indexes_rebuilt(session: Session, models: Sequence[type[m.Base]]) -> Iterator[None]:
+    """On SQLite, drop the tables' secondary indexes for a bulk rewrite and build them after.
+
+    Keeping an index current row by row costs a random page write per row; one build after
+    the rows are in sorts once (on 1.7M history rows: 11.6 s of deletes and inserts fall to
+    2.5 s, and 28.6 s of inserts to 18 s). Both happen inside the caller's transaction, so
+    a crash leaves the old indexes and rows. Readers keep their WAL snapshot meanwhile; on
+    PostgreSQL dropping an index would lock readers out, so there they stay.
+    """
+    connection = session.connection()
+    if connection.dialect.name != "sqlite":
+        yield
+        return
+    indexes = [index for model in models for index in m.table(model).indexes]
+    for index in indexes:
+        index.drop(connection)
+    yield
+    for index in indexes:
+        index.create(connection)
+
+
 def _write(session: Session, history: StageHistory) -> tuple[int, dict[str, int]]:
     """Replace history and engagement; set every person's stage; return (people, counts)."""
-    session.execute(delete(r.StageChange))
-    session.execute(delete(r.Engagement))
-    _insert(session, r.StageChange, CHANGE_COLUMNS, history.changes)
-    _insert(session, r.Engagement, ENGAGEMENT_COLUMNS, history.engagement)
+    with _indexes_rebuilt(session, (r.StageChange, r.Engagement)):
+        session.execute(delete(r.StageChange))
+        session.execute(delete(r.Engagement))
+        _insert(session, r.StageChange, CHANGE_COLUMNS, history.changes)
+        _insert(session, r.Engagement, ENGAGEMENT_COLUMNS, history.engagement)
     stages: dict[str, int] = defaultdict(int)
     updates: list[tuple[str, str, int]] = []
     people = 0
@@ -423,11 +446,13 @@ def recompute_stages(
     config = config or RetainConfig()
     tz = ZoneInfo(timezone or get_settings().timezone)
     with _collector_paused(), transaction(engine) as session:
-        first, last, newest = session.execute(
-            select(func.min(m.Event.ts), func.max(m.Event.ts), func.max(m.Event.id))
-        ).one()
+        # One aggregate a query: SQLite answers a lone min() or max() from the index's end,
+        # but several in one query by scanning it (17 s at 50M events).
+        first = session.scalar(select(func.min(m.Event.ts)))
+        last = session.scalar(select(func.max(m.Event.ts)))
+        newest = session.scalar(select(func.max(m.Event.id)))
         prices = {c.key: c.price for c in session.scalars(select(m.Community))}
-        points = checkpoints(first, last, tz) if first is not None else []
+        points = checkpoints(first, last, tz) if first is not None and last is not None else []
         if parquet is not None:
             log = _read_export(parquet, newest or 0)
         else:
