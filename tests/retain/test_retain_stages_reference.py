@@ -281,3 +281,32 @@ def test_event_by_event_scores_are_bitwise_the_reference_replays(seed: int) -> N
     points_us = np.array([retain_replay.to_us(p) for p in points])
     exact = retain_replay._Exact(model, points, points_us, 0, own)
     assert [exact.at(k) for k in range(len(points))] == expected
+
+
+def indexes(engine: Engine) -> set[str]:
+    """Return the names of the secondary indexes on the stage tables."""
+    from sqlalchemy import inspect
+
+    found = inspect(engine)
+    return {ix["name"] for t in ("stage_change", "engagement") for ix in found.get_indexes(t)}
+
+
+def test_a_crash_midway_through_the_write_keeps_rows_and_indexes(
+    engine: Engine, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    ingest(engine, random_world(1))
+    recompute_stages(engine)
+    before, names = stored(engine), indexes(engine)
+    assert "ix_stage_change_person_id" in names and "ix_engagement_community_score" in names
+    real_insert = retain_stages._insert
+
+    def insert_then_crash(session: Any, model: Any, columns: Any, rows: Any) -> None:
+        real_insert(session, model, columns, rows)
+        if model is r.Engagement:  # the history rows are in, the indexes not yet rebuilt
+            raise RuntimeError("killed")
+
+    monkeypatch.setattr(retain_stages, "_insert", insert_then_crash)
+    with pytest.raises(RuntimeError, match="killed"):
+        recompute_stages(engine, CONFIGS["iron40-grace7"])
+    assert indexes(engine) == names
+    assert stored(engine) == before

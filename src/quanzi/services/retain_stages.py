@@ -386,6 +386,11 @@ def _indexes_rebuilt(session: Session, models: Sequence[type[m.Base]]) -> Iterat
     if connection.dialect.name != "sqlite":
         yield
         return
+    raw = connection.connection.dbapi_connection
+    if raw is not None and not raw.in_transaction:
+        # Python's sqlite3 opens a transaction only before a data change; DDL before one
+        # would be committed at once, and a kill midway would leave the indexes dropped.
+        connection.exec_driver_sql("BEGIN")
     indexes = [index for model in models for index in m.table(model).indexes]
     for index in indexes:
         index.drop(connection)
