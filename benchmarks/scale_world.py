@@ -182,7 +182,7 @@ def main() -> None:
     rows = world.close()
     manifest = {
         "format": FORMAT, "version": VERSION, "exported_at": datetime.now(UTC).isoformat(),
-        "database": "simulator", "last_event_id": world.count,
+        "database": "simulator", "last_event_id": world.count, "stage_fields": True,
         "tables": {name: {"file": f"{name}.parquet", "rows": n} for name, n in rows.items()},
         "simulator": {"seed": args.seed, "people": args.people, "days": args.days},
         "seconds": round(time.perf_counter() - started, 1),

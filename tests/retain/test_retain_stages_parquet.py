@@ -6,6 +6,7 @@ import json
 from pathlib import Path
 
 import numpy as np
+import pyarrow.parquet as pq
 import pytest
 from sqlalchemy import Engine
 from typer.testing import CliRunner
@@ -96,6 +97,12 @@ def test_an_export_without_the_stage_tables_is_refused(engine: Engine, tmp_path:
     (directory / "manifest.json").write_text(json.dumps(manifest | {"version": 1}))
     with pytest.raises(EngineError, match="旧版本导出"):
         recompute_stages(engine, parquet=directory)
+    metrics_only = tmp_path / "metrics-only"
+    manifest = export_parquet(engine, metrics_only, stages=False)
+    assert manifest["stage_fields"] is False
+    assert "message_type" not in pq.read_schema(metrics_only / "event.parquet").names
+    with pytest.raises(EngineError, match="--metrics-only"):
+        recompute_stages(engine, parquet=metrics_only)
     with pytest.raises(EngineError, match="找不到 parquet 目录"):
         recompute_stages(engine, parquet=tmp_path / "nowhere")
 
@@ -125,8 +132,6 @@ def test_cli_recomputes_from_parquet_and_explains_a_stale_export(
 
 def test_log_out_of_time_order_is_read_in_time_order(engine: Engine, tmp_path: Path) -> None:
     # Ingested newest first, ids run against time; a shuffled file is out of id order too.
-    import pyarrow.parquet as pq
-
     events = sorted(random_world(2), key=lambda e: e["ts"], reverse=True)
     ingest(engine, events)
     directory = exported(engine, tmp_path)

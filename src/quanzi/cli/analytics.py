@@ -67,6 +67,13 @@ def export(
     to: Annotated[str, typer.Option("--to", help="导出格式（目前只有 parquet）")] = "parquet",
     db: DbOption = None,
     json_output: JsonOption = False,
+    metrics_only: Annotated[
+        bool,
+        typer.Option(
+            "--metrics-only",
+            help="只导出指标所需的列（快得多；不能用于 quanzi stages --parquet）",
+        ),
+    ] = False,
 ) -> None:
     """把指标所需的表导出为 parquet（分块、逐文件原子写入，附 manifest.json）。"""
     from quanzi.metrics.export import export_parquet
@@ -75,7 +82,7 @@ def export(
         raise InvalidInput(f"不支持的导出格式：{to}（目前只支持 parquet）", code="unknown_format")
     engine = open_database(db)
     with _bars(lambda name: f"导出 {name}（行）") as advance:
-        manifest = export_parquet(engine, directory, progress=advance)
+        manifest = export_parquet(engine, directory, progress=advance, stages=not metrics_only)
     if json_output:
         _emit(manifest)
         return

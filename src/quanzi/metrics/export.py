@@ -97,11 +97,16 @@ def _arrow_type(column: Any) -> pa.DataType:
     return pa.string()
 
 
-def arrow_schema(name: str) -> pa.Schema:
-    """Return the parquet schema of exported table `name`."""
+def arrow_schema(name: str, stages: bool = True) -> pa.Schema:
+    """Return the parquet schema of exported table `name` (without the stage fields)."""
     export = EXPORTS[name]
     stored = [pa.field(n, _arrow_type(export.table.c[n])) for n in export.columns]
-    return pa.schema(stored + [pa.field(d.name, d.type) for d in export.derived])
+    return pa.schema(stored + [pa.field(d.name, d.type) for d in derived(name, stages)])
+
+
+def derived(name: str, stages: bool) -> tuple[Derived, ...]:
+    """Return the derived columns exported for table `name` (all of them serve the stages)."""
+    return EXPORTS[name].derived if stages else ()
 
 
 def _write_table(
@@ -110,12 +115,13 @@ def _write_table(
     name: str,
     chunk_rows: int,
     progress: Progress | None,
+    stages: bool,
 ) -> int:
     """Stream one table into `name.parquet`, one row group per chunk; return its row count."""
     export = EXPORTS[name]
-    table, schema = export.table, arrow_schema(name)
+    table, schema = export.table, arrow_schema(name, stages)
     columns = [table.c[n] for n in export.columns]
-    query = select(*columns, *(d.expression().label(d.name) for d in export.derived))
+    query = select(*columns, *(d.expression().label(d.name) for d in derived(name, stages)))
     total = connection.scalar(select(func.count()).select_from(table)) or 0
     query = query.order_by(table.c.id)
     result = connection.execution_options(stream_results=True, yield_per=chunk_rows).execute(query)
@@ -126,12 +132,13 @@ def _write_table(
             arrays = [pa.array(v, type=f.type) for v, f in zip(values, schema, strict=True)]
             yield pa.RecordBatch.from_arrays(arrays, schema=schema)
 
-    return write_batches(directory, name, batches(), total, progress)
+    return write_batches(directory, name, schema, batches(), total, progress)
 
 
 def write_batches(
     directory: Path,
     name: str,
+    schema: pa.Schema,
     batches: Iterator[pa.RecordBatch],
     total: int,
     progress: Progress | None,
@@ -140,7 +147,7 @@ def write_batches(
     final = directory / f"{name}.parquet"
     temporary = directory / f".{name}.parquet.tmp"
     done = 0
-    with pq.ParquetWriter(temporary, arrow_schema(name)) as writer:
+    with pq.ParquetWriter(temporary, schema) as writer:
         for batch in batches:
             writer.write_batch(batch)
             done += batch.num_rows
@@ -159,16 +166,21 @@ def export_parquet(
     *,
     chunk_rows: int = CHUNK_ROWS,
     progress: Progress | None = None,
+    stages: bool = True,
 ) -> dict[str, Any]:
-    """Write the metric tables of the store to `directory` as parquet and return the manifest."""
+    """Write the metric tables of the store to `directory` as parquet and return the manifest.
+
+    `stages=False` leaves out what only the stage replay reads (on SQLite its message types
+    are the costly part: 210 s instead of 83 s at 50M events).
+    """
     directory.mkdir(parents=True, exist_ok=True)
     tables: dict[str, Any] = {}
     database = engine.url.database
     if engine.dialect.name == "sqlite" and database and database != ":memory:":
         from quanzi.metrics.sqlite_export import export_sqlite
 
-        last_event, tables = export_sqlite(database, directory, chunk_rows, progress)
-        return _write_manifest(engine, directory, last_event, tables)
+        last_event, tables = export_sqlite(database, directory, chunk_rows, progress, stages)
+        return _write_manifest(engine, directory, last_event, tables, stages)
     with engine.connect() as connection:
         if engine.dialect.name == "postgresql":
             # One snapshot for every table, even while events keep arriving.
@@ -176,13 +188,13 @@ def export_parquet(
         with connection.begin():
             last_event = connection.scalar(select(func.max(m.Event.id))) or 0
             for name in EXPORTS:
-                rows = _write_table(connection, directory, name, chunk_rows, progress)
+                rows = _write_table(connection, directory, name, chunk_rows, progress, stages)
                 tables[name] = {"file": f"{name}.parquet", "rows": rows}
-    return _write_manifest(engine, directory, last_event, tables)
+    return _write_manifest(engine, directory, last_event, tables, stages)
 
 
 def _write_manifest(
-    engine: Engine, directory: Path, last_event: int, tables: dict[str, Any]
+    engine: Engine, directory: Path, last_event: int, tables: dict[str, Any], stages: bool
 ) -> dict[str, Any]:
     """Write `manifest.json` last, atomically: its presence means the export is whole."""
     manifest = {
@@ -191,6 +203,7 @@ def _write_manifest(
         "exported_at": datetime.now(UTC).isoformat(),
         "database": engine.dialect.name,
         "last_event_id": last_event,
+        "stage_fields": stages,
         "tables": tables,
     }
     temporary = directory / f".{MANIFEST}.tmp"

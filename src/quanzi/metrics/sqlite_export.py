@@ -7,7 +7,7 @@ of SQLite, and two SQLite libraries in one process break each other's POSIX file
 §2.2), so the driver only ever runs in a process of its own. It reports progress and the
 result as JSON lines on stdout.
 
-Run by `export_sqlite`:  python -m quanzi.metrics.sqlite_export DB DIR CHUNK_ROWS
+Run by `export_sqlite`:  python -m quanzi.metrics.sqlite_export DB DIR CHUNK_ROWS stages|metrics
 """
 
 from __future__ import annotations
@@ -22,7 +22,7 @@ from typing import Any
 import pyarrow as pa
 
 from quanzi.metrics.engines import EngineError
-from quanzi.metrics.export import EXPORTS, Progress, arrow_schema, write_batches
+from quanzi.metrics.export import EXPORTS, Progress, arrow_schema, derived, write_batches
 
 
 def _placeholder(kind: pa.DataType) -> str:
@@ -42,16 +42,17 @@ def _typed(batch: pa.RecordBatch, schema: pa.Schema) -> pa.RecordBatch:
     return pa.RecordBatch.from_arrays(arrays, schema=schema)
 
 
-def _batches(cursor: Any, name: str, chunk_rows: int) -> Iterator[pa.RecordBatch]:
+def _batches(cursor: Any, name: str, chunk_rows: int, stages: bool) -> Iterator[pa.RecordBatch]:
     """Read one table into Arrow, `chunk_rows` rows a batch, typed by the export schema."""
     export = EXPORTS[name]
-    schema = arrow_schema(name)
+    schema = arrow_schema(name, stages)
     # The driver takes each column's type from the values of its first batch, so a column
     # that starts with NULLs would be misread: a first row of typed placeholders fixes the
     # types and is dropped again.
     anchors = ", ".join(f'{_placeholder(f.type)} AS "{f.name}"' for f in schema)
     columns = ", ".join(
-        [f'"{n}"' for n in export.columns] + [f'{d.sqlite} AS "{d.name}"' for d in export.derived]
+        [f'"{n}"' for n in export.columns]
+        + [f'{d.sqlite} AS "{d.name}"' for d in derived(name, stages)]
     )
     cursor.adbc_statement.set_options(**{"adbc.sqlite.query.batch_rows": str(chunk_rows)})
     cursor.execute(
@@ -78,7 +79,7 @@ def _say(message: dict[str, Any]) -> None:
     sys.stdout.flush()
 
 
-def main(database: str, directory: Path, chunk_rows: int) -> None:
+def main(database: str, directory: Path, chunk_rows: int, stages: bool) -> None:
     """Write every exported table in one read snapshot; report as JSON lines."""
     import adbc_driver_sqlite.dbapi as adbc
 
@@ -92,7 +93,8 @@ def main(database: str, directory: Path, chunk_rows: int) -> None:
             rows = write_batches(
                 directory,
                 name,
-                _batches(cursor, name, chunk_rows),
+                arrow_schema(name, stages),
+                _batches(cursor, name, chunk_rows, stages),
                 total,
                 lambda n, done, all_: _say({"progress": [n, done, all_]}),
             )
@@ -102,10 +104,11 @@ def main(database: str, directory: Path, chunk_rows: int) -> None:
 
 
 def export_sqlite(
-    database: str, directory: Path, chunk_rows: int, progress: Progress | None
+    database: str, directory: Path, chunk_rows: int, progress: Progress | None, stages: bool
 ) -> tuple[int, dict[str, Any]]:
     """Export the SQLite store at `database` in a child process; return (last id, tables)."""
     command = [sys.executable, "-m", __name__, database, str(directory), str(chunk_rows)]
+    command.append("stages" if stages else "metrics")
     with subprocess.Popen(
         command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
     ) as child:
@@ -126,4 +129,4 @@ def export_sqlite(
 
 
 if __name__ == "__main__":
-    main(sys.argv[1], Path(sys.argv[2]), int(sys.argv[3]))
+    main(sys.argv[1], Path(sys.argv[2]), int(sys.argv[3]), sys.argv[4] == "stages")

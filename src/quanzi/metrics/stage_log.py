@@ -36,10 +36,10 @@ _OTHERS = (
 def export_covers(directory: Path) -> int:
     """Return the newest event id an export holds, or explain why it cannot feed the replay."""
     manifest = read_manifest(directory)
-    if int(manifest.get("version", 1)) < STAGE_VERSION:
+    if int(manifest.get("version", 1)) < STAGE_VERSION or not manifest.get("stage_fields"):
         raise EngineError(
-            f"{directory} 的导出没有阶段回放所需的数据（旧版本导出）：请重新运行 "
-            f"quanzi analytics export --to parquet {directory}"
+            f"{directory} 的导出没有阶段回放所需的列（旧版本导出，或用了 --metrics-only）："
+            f"请重新运行 quanzi analytics export --to parquet {directory}"
         )
     return int(manifest["last_event_id"])
 

@@ -222,7 +222,7 @@ def _opened(
 
     with tempfile.TemporaryDirectory(prefix="quanzi-fill-", dir=workdir) as directory:
         # The export is one snapshot: its last event id is exactly what the fill covers.
-        manifest = export_parquet(engine, Path(directory), progress=exported)
+        manifest = export_parquet(engine, Path(directory), progress=exported, stages=False)
         source = connect_duckdb(Path(directory))
         try:
             yield source, int(manifest["last_event_id"])
