@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import gc
 import json
+import sqlite3
 from collections import defaultdict
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
@@ -42,7 +43,7 @@ from quanzi.domain.retain_replay import (
 from quanzi.store import models as m
 from quanzi.store import models_retain as r
 from quanzi.store.db import chunked, reading, transaction
-from quanzi.store.models import utcnow
+from quanzi.store.models import UtcDateTime, utcnow
 from quanzi.store.stage_log import (
     FIELDS,
     KIND_LIST,
@@ -311,11 +312,18 @@ def _insert(
         return
     # SQLite: the DBAPI cursor straight, values bound by each column's own type (so they are
     # stored exactly as SQLAlchemy stores them); SQLAlchemy's per-row work would triple the
-    # cost. Times repeat (a checkpoint, the as-of time): each is bound once.
+    # cost. Times repeat (a checkpoint, the as-of time): each is bound once, and adapted to
+    # the text sqlite3 would make of it, so that is not redone row by row either.
     binders: list[Callable[[Any], Any] | None] = []
     for name in columns:
         bind: Callable[[Any], Any] | None = table.c[name].type.bind_processor(dialect)
-        binders.append(_cached(bind) if bind is not None and name != "last_active" else bind)
+        if (
+            bind is not None
+            and isinstance(table.c[name].type, UtcDateTime)
+            and name != "last_active"
+        ):
+            bind = _cached(_adapted(bind))
+        binders.append(bind)
     sql = (
         f"INSERT INTO {table.name} ({', '.join(columns)}) VALUES ({', '.join('?' * len(columns))})"
     )
@@ -329,6 +337,16 @@ def _insert(
             cursor.executemany(sql, list(zip(*values, strict=True)))
     finally:
         cursor.close()
+
+
+def _adapted(bind: Callable[[Any], Any]) -> Callable[[Any], Any]:
+    """Return `bind` followed by sqlite3's own adapter (what executemany would apply)."""
+
+    def adapted(value: Any) -> Any:
+        bound = bind(value)
+        return sqlite3.adapt(bound, sqlite3.PrepareProtocol, bound)
+
+    return adapted
 
 
 def _cached(bind: Callable[[Any], Any]) -> Callable[[Any], Any]:
