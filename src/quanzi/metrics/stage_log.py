@@ -39,7 +39,7 @@ def export_covers(directory: Path) -> int:
     if int(manifest.get("version", 1)) < STAGE_VERSION or not manifest.get("stage_fields"):
         raise EngineError(
             f"{directory} 的导出没有阶段回放所需的列（旧版本导出，或用了 --metrics-only）："
-            f"请重新运行 quanzi analytics export --to parquet {directory}"
+            f"请不加 --metrics-only 重新导出：quanzi analytics export --to parquet {directory}"
         )
     return int(manifest["last_event_id"])
 
