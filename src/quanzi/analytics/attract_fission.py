@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
+from operator import itemgetter
 from typing import Any
 
 from sqlalchemy import Engine, func, select, union
@@ -42,9 +43,16 @@ class Ledger:
 
 
 def load_ledger(
-    engine: Engine, campaign: str | None = None, window_hours: float | None = None
+    engine: Engine,
+    campaign: str | None = None,
+    window_hours: float | None = None,
+    *,
+    with_names: bool = True,
 ) -> Ledger:
-    """Judge every invite of `campaign` (all campaigns when None) against the event log."""
+    """Judge every invite of `campaign` (all campaigns when None) against the event log.
+
+    `with_names=False` skips reading display names (the figures do not show them).
+    """
     # A stored campaign is judged by its own targets, window and stay hours (unless
     # `window_hours` is given); any other campaign key keeps the stay of `window_hours`
     # (24 by default) and the communities its invites point at as targets.
@@ -79,7 +87,7 @@ def load_ledger(
             .where(m.Event.community_id.in_(select(m.Community.id)),
                    m.Event.kind.in_(("join", "leave")))
         ).all()  # fmt: skip
-        in_order = sorted(found, key=lambda row: (row[0], row[1]))
+        in_order = sorted(found, key=itemgetter(0, 1))
         moves = [(kind, ts, person, place) for ts, _, kind, person, place in in_order]
         rejected = session.execute(
             select(m.Person.key, m.Community.key)
@@ -89,8 +97,8 @@ def load_ledger(
             .where(m.JoinRequest.verdict == "reject")
         ).all()
         now = session.scalar(select(func.max(m.Event.ts)))
-        people = {p for i in invites for p in (i.inviter, i.invitee)}
-        names = _names(session, people)
+        people = {p for i in invites for p in (i.inviter, i.invitee)} if with_names else set()
+        names = _names(session, people) if with_names else {}
     stays, first_join = _stays(moves)
     window = timedelta(hours=24 if window_hours is None else window_hours)
     history = History(stays, [(str(p), str(c)) for p, c in rejected], now, window)
@@ -136,7 +144,7 @@ def fission_report(
     engine: Engine, campaign: str | None = None, window_hours: float | None = None
 ) -> dict[str, Any]:
     """The CLI contract of `quanzi fission report`."""
-    return report_of(load_ledger(engine, campaign, window_hours))
+    return report_of(load_ledger(engine, campaign, window_hours, with_names=False))
 
 
 def report_of(book: Ledger) -> dict[str, Any]:
