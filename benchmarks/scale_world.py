@@ -88,10 +88,10 @@ class World:
         values: list[Any] = []
         for field in FIELDS:
             value = event.get(field.path) if event["kind"] in field.kinds else None
-            if field.name == "inviter_id":
+            if field.value == "person":
                 value = self.people.of(value)
             elif value is not None:
-                value = float(value) if field.number else str(value)
+                value = float(value) if field.value == "number" else str(value)
             values.append(value)
         return values
 

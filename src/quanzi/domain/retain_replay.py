@@ -681,7 +681,6 @@ class _Replay:
             below.tolist(),
             arrays.communities[rows].tolist(),
             arrays.orders[rows].tolist(),
-            facts.values["spend"][rows].tolist(),
             arrays.top_tier_price[rows].tolist(),
             arrays.referrals[rows].tolist(),
             stage[rows].tolist(),
@@ -689,14 +688,27 @@ class _Replay:
             placed[rows].tolist(),
             strict=True,
         )
-        for who, engagement, under, communities, orders, spend, tier, referrals, held, since, vector in columns:  # fmt: skip  # noqa: E501
+        spend = facts.values["spend"]  # not in the key: `place` never reads it
+        for (
+            who,
+            engagement,
+            under,
+            communities,
+            orders,
+            tier,
+            referrals,
+            held,
+            since,
+            vector,
+        ) in columns:
             roles = roles_at(who, point)
             before = STAGES[held] if held >= 0 else None
             key = (f"{engagement:.1f}", under, communities, roles, orders, tier, referrals, held,
                    before is not None and grace_of[since])  # fmt: skip
             found = placements.get(key)
             if found is None:
-                person = PersonFacts(engagement, communities, roles, orders, spend, tier, referrals)
+                paid = float(spend[who])
+                person = PersonFacts(engagement, communities, roles, orders, paid, tier, referrals)
                 result = place(
                     person,
                     self.rules,

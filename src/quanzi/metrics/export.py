@@ -50,10 +50,9 @@ _MESSAGE_TYPE = Derived(
     f"CASE WHEN kind = 'message' THEN {stage_log.SQLITE_MESSAGE_TYPE} END",
     stage_log.message_type,
 )
-_FIELD_TYPES = {"inviter_id": pa.int64(), "amount": pa.float64()}
+_FIELD_TYPES = {"text": pa.string(), "number": pa.float64(), "person": pa.int64()}
 _STAGE_FIELDS = tuple(
-    Derived(f.name, _FIELD_TYPES.get(f.name, pa.string()), f.sqlite(), f.expression)
-    for f in stage_log.FIELDS
+    Derived(f.name, _FIELD_TYPES[f.value], f.sqlite(), f.expression) for f in stage_log.FIELDS
 )
 _EVENT_COLUMNS = ("id", "ts", "kind", "community_id", "person_id")
 # Only the columns an analysis needs: no message text, payloads or names leave the store.

@@ -44,14 +44,12 @@ def export_covers(directory: Path) -> int:
     return int(manifest["last_event_id"])
 
 
-def read_log_parquet(directory: Path, *, threads: int | None = None) -> EventLog:
+def read_log_parquet(directory: Path) -> EventLog:
     """Read the stage replay's log from the export in `directory`."""
     connection = duckdb.connect()
     try:
         connection.execute("SET TimeZone = 'UTC'")
         connection.execute("SET enable_progress_bar = false")
-        if threads:
-            connection.execute(f"SET threads = {int(threads)}")
         event = str(directory / "event.parquet")
         # No ORDER BY: the scan keeps the file's id order (DuckDB preserves insertion order),
         # and ids nearly follow time, so a stable sort by time in numpy is far cheaper.

@@ -1,7 +1,7 @@
 """The payload values the stage rules read, as SQL: on SQLite as text, elsewhere as SQLAlchemy.
 
 The stage recompute reads them from the store, and the parquet export carries them so the
-replay can run on a columnar copy (`services.retain_stages_columnar`). One definition serves
+replay can run on a columnar copy (`metrics.stage_log`). One definition serves
 both, so the two reads cannot drift apart. A message's type is a code: system (worth
 nothing), reply, or other (`domain.retain_replay`); the rarer kinds carry their fields.
 """
@@ -47,35 +47,35 @@ class Field:
     name: str  # the exported column
     path: str  # the payload key
     kinds: tuple[str, ...]
-    number: bool = False
+    value: str = "text"  # text, number, or person (a person's key, read as their id)
 
     def sqlite(self) -> str:
         """Return the field as SQLite SQL on an `event` row (NULL for other kinds)."""
         kinds = ", ".join(f"'{k}'" for k in self.kinds)
         value = f"json_extract(event.payload, '$.{self.path}')"
-        if self.name == "inviter_id":  # the inviter's key, as a person id
+        if self.value == "person":
             value = f"(SELECT p.id FROM person p WHERE p.key = {value})"
         else:
-            value = f"CAST({value} AS {'REAL' if self.number else 'TEXT'})"
+            value = f"CAST({value} AS {'REAL' if self.value == 'number' else 'TEXT'})"
         return f"CASE WHEN kind IN ({kinds}) THEN {value} END"
 
     def expression(self) -> Any:
         """Return the field as a SQLAlchemy expression on `event` (NULL for other kinds)."""
         value = m.Event.payload[self.path]
-        if self.name == "inviter_id":
+        if self.value == "person":
             found: Any = select(m.Person.id).where(m.Person.key == value.as_string())
             found = found.scalar_subquery()
         else:
-            found = value.as_float() if self.number else value.as_string()
+            found = value.as_float() if self.value == "number" else value.as_string()
         return case((m.Event.kind.in_(self.kinds), found))
 
 
 # In the order `EventLog` takes them: role, inviter, order, item, amount, source.
 FIELDS = (
     Field("role", "role", ("join", "person")),
-    Field("inviter_id", "inviter", ("join", "invite")),
+    Field("inviter_id", "inviter", ("join", "invite"), value="person"),
     Field("order_key", "order", ("purchase", "refund")),
     Field("item", "item", ("purchase",)),
-    Field("amount", "amount", ("purchase",), number=True),
+    Field("amount", "amount", ("purchase",), value="number"),
     Field("source", "id", ("purchase",)),
 )
