@@ -48,6 +48,18 @@ def test_a_stored_campaign_gives_the_hand_computed_ledger(engine: Engine) -> Non
     assert fission_report(engine, "spring") == REPORT
 
 
+def test_the_ledger_is_the_same_when_every_join_is_read(
+    engine: Engine, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Past one IN (...) of people named only by coded joins, everyone's joins are read.
+    load(engine)
+    monkeypatch.setattr("quanzi.analytics.attract_fission.LOOKUP_CHUNK", 1)
+    outcomes = {(o.invite.inviter, o.invite.invitee): (o.status, o.reason)
+                for o in load_ledger(engine, "spring").outcomes}  # fmt: skip
+    assert outcomes == SPRING
+    assert fission_report(engine, "spring") == REPORT
+
+
 def test_stages_are_reached_pending_and_taken_back(engine: Engine) -> None:
     load(engine)
     view = campaign_view(engine, "spring")
