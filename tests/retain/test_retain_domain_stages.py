@@ -4,11 +4,13 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
+import numpy as np
 import pytest
 
 from quanzi.domain.retain_config import config_from_toml
 from quanzi.domain.retain_engagement import Contribution, EngagementModel
 from quanzi.domain.retain_stages import PersonFacts, StageRules, place
+from quanzi.domain.retain_stages_batch import group_rows, tenths
 from quanzi.errors import InvalidInput
 
 NOW = datetime(2026, 3, 31, 12, tzinfo=UTC)
@@ -138,3 +140,30 @@ def test_rules_from_toml_and_clear_errors() -> None:
         config_from_toml("[stages]\nvip = 1\n")
     with pytest.raises(InvalidInput, match=r"未知的小节 \[organs\]"):
         config_from_toml("[organs]\nx = 1\n")
+
+
+def test_tenths_are_what_the_one_decimal_text_shows() -> None:
+    # Halves in the text (0.25 is exact, 0.35 is just below) and products that round
+    # across them (0.35 × 10 is exactly 3.5), large and small values, random ones.
+    rng = np.random.default_rng(7)
+    values = [0.0, 0.05, 0.15, 0.25, 0.35, 0.45, 2.675, 1e5 + 0.05, 99.95, 24.95, 1e-9]
+    values += [n / 20 for n in range(2000)] + list(rng.uniform(0, 500, 5000))
+    got = tenths(np.array(values))
+    assert [int(n) for n in got] == [int(f"{v:.1f}".replace(".", "")) for v in values]
+
+
+@pytest.mark.parametrize("span", [10, 1 << 40])  # one packed integer, or whole rows compared
+def test_rows_alike_in_every_column_share_a_group(span: int) -> None:
+    rng = np.random.default_rng(3)
+    columns = (
+        rng.integers(-1, 3, 3000) * span,
+        rng.integers(0, 4, 3000),
+        rng.choice([0.0, 99.0, 5000.0], 3000),
+        rng.integers(0, 2, 3000) * span,
+    )
+    first, group = group_rows(columns)
+    keys = list(zip(*(c.tolist() for c in columns), strict=True))
+    assert len(set(keys)) == len(first) > 20
+    for row, key in enumerate(keys):
+        assert keys[first[group[row]]] == key  # the group's first row is alike
+        assert first[group[row]] == keys.index(key)  # and is the first such row

@@ -22,6 +22,7 @@ from collections import Counter
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
+from itertools import repeat
 from typing import Any
 
 import numpy as np
@@ -34,8 +35,10 @@ from quanzi.domain.retain_stages_batch import (
     NONE,
     FactArrays,
     engagement_lines,
+    group_rows,
     place_many,
     role_flags,
+    tenths,
 )
 
 KINDS = ("join", "leave", "person", "purchase", "refund", "invite", "activity", "attend")
@@ -511,6 +514,10 @@ class _Replay:
         )
         self.exacts: dict[int, _Exact] = {}
         self.placements: dict[tuple[Any, ...], tuple[str, str, int]] = {}
+        # Each set of roles held has a code, 0 for none; people with no role are not looked up.
+        self.role_holders = np.array(sorted(self.state.role_sets), dtype=np.int64)
+        self.role_codes: dict[frozenset[str], int] = {frozenset(): 0}
+        self.role_groups: list[frozenset[str]] = [frozenset()]
         self.owns: dict[int, _Own] = {}
         self.exact = 0
 
@@ -643,7 +650,6 @@ class _Replay:
         history: StageHistory,
     ) -> None:
         """Place the people present at checkpoint `k`; record changes (and final places)."""
-        point = int(self.point_us[k])
         eng = np.maximum(score, 0.0)
         tol = TOLERANCE * np.maximum(1.0, eng) + MASS_TOLERANCE * mass
         near = np.zeros(len(eng), dtype=np.bool_)
@@ -665,69 +671,104 @@ class _Replay:
         edge = _near_edge(eng[rows], 0.1, tol[rows]) | _near_edge(eng[rows], 0.001, tol[rows])
         for who in rows[edge & ~exact[rows]].tolist():
             eng[who] = max(0.0, self.exact_at(who, k))
-        as_of = self.points[k]
-        roles_at = self.state.roles_at
-        # `place` reads engagement only through comparisons with `lines` and its one-decimal
-        # text, and the promotion time only through the grace test: people alike in those and
-        # in every other fact it reads get the same placement, so it is worked out once.
-        below = np.zeros(len(rows), dtype=np.int64)
-        for bit, line in enumerate(lines):
-            below |= (eng[rows] < line).astype(np.int64) << bit
-        grace_of = in_grace.tolist()
-        placements = self.placements
-        columns = zip(
-            rows.tolist(),
-            eng[rows].tolist(),
-            below.tolist(),
-            arrays.communities[rows].tolist(),
-            arrays.orders[rows].tolist(),
-            arrays.top_tier_price[rows].tolist(),
-            arrays.referrals[rows].tolist(),
-            stage[rows].tolist(),
-            promoted[rows].tolist(),
-            placed[rows].tolist(),
-            strict=True,
-        )
-        spend = facts.values["spend"]  # not in the key: `place` never reads it
-        for (
-            who,
-            engagement,
-            under,
-            communities,
-            orders,
-            tier,
-            referrals,
-            held,
-            since,
-            vector,
-        ) in columns:
-            roles = roles_at(who, point)
-            before = STAGES[held] if held >= 0 else None
-            key = (f"{engagement:.1f}", under, communities, roles, orders, tier, referrals, held,
-                   before is not None and grace_of[since])  # fmt: skip
-            found = placements.get(key)
-            if found is None:
-                paid = float(spend[who])
-                person = PersonFacts(engagement, communities, roles, orders, paid, tier, referrals)
-                result = place(
-                    person,
-                    self.rules,
-                    current=before,
-                    promoted_at=self.points[since] if before else None,
-                    as_of=as_of,
-                )
-                found = placements[key] = (result.stage, result.reason, rank(result.stage))
-            to_stage, reason, to_rank = found
-            if to_rank != vector:
-                history.disagreements += 1
-                placed[who] = to_rank
-            if to_stage != before:
-                history.changes.append((who, as_of, before, to_stage, reason, round(engagement, 3)))
-            if final:
-                history.people[who] = (to_stage, reason)
+        spend = facts.values["spend"]
+        self._word(k, rows, eng, lines, arrays, spend, stage, promoted, in_grace, placed, final,
+                   history)  # fmt: skip
         placed[~present] = stage[~present]
         promoted[placed > stage] = k
         stage[:] = placed
+
+    def _word(
+        self,
+        k: int,
+        rows: Ints,
+        eng: Floats,
+        lines: tuple[float, ...],
+        arrays: FactArrays,
+        spend: Floats,
+        stage: Codes,
+        promoted: Ints,
+        in_grace: NDArray[np.bool_],
+        placed: Codes,
+        final: bool,
+        history: StageHistory,
+    ) -> None:
+        """Give `rows` (in meeting order) their stage and reason from `place`; record changes.
+
+        `place` reads engagement only through comparisons with `lines` and its one-decimal
+        text, and the promotion time only through the grace test: people alike in those and
+        in every other fact it reads get the same placement, so it is worked out once per
+        group of them (and remembered across checkpoints).
+        """
+        shown = eng[rows]
+        held = stage[rows]
+        below = np.zeros(len(rows), dtype=np.int64)
+        for bit, line in enumerate(lines):
+            below |= (shown < line).astype(np.int64) << bit
+        tier = arrays.top_tier_price[rows]
+        columns = (  # spend is not among them: `place` never reads it
+            tenths(shown),
+            np.signbit(shown).astype(np.int64),  # -0.0 reads "-0.0"
+            below,
+            arrays.communities[rows],
+            self._role_codes(rows, int(self.point_us[k])),
+            arrays.orders[rows],
+            tier,
+            arrays.referrals[rows],
+            held.astype(np.int64),
+            ((held >= 0) & in_grace[promoted[rows]]).astype(np.int64),
+        )
+        first, group = group_rows(columns)
+        as_of = self.points[k]
+        found: list[tuple[str, str, int]] = []
+        for i in first.tolist():
+            key = tuple(column[i].item() for column in columns)
+            placement = self.placements.get(key)
+            if placement is None:
+                who, before = int(rows[i]), STAGES[held[i]] if held[i] >= 0 else None
+                person = PersonFacts(
+                    float(shown[i]), int(columns[3][i]), self.role_groups[int(columns[4][i])],
+                    int(columns[5][i]), float(spend[who]), float(tier[i]), int(columns[7][i]),
+                )  # fmt: skip
+                since = self.points[int(promoted[who])] if before else None
+                result = place(person, self.rules, current=before, promoted_at=since, as_of=as_of)
+                placement = self.placements[key] = (result.stage, result.reason, rank(result.stage))
+            found.append(placement)
+        ranks = np.array([f[2] for f in found], dtype=np.int8)[group]
+        wrong = ranks != placed[rows]
+        history.disagreements += int(wrong.sum())
+        placed[rows[wrong]] = ranks[wrong]
+        names = np.array([*STAGES, None], dtype=object)  # a rank of -1 names no stage
+        reasons = np.array([f[1] for f in found], dtype=object)[group]
+        moved = ranks != held
+        history.changes.extend(
+            zip(
+                rows[moved].tolist(),
+                repeat(as_of),
+                names[held[moved]].tolist(),
+                names[ranks[moved]].tolist(),
+                reasons[moved].tolist(),
+                [round(e, 3) for e in shown[moved].tolist()],
+                strict=False,  # `repeat` is endless
+            )
+        )
+        if final:
+            history.people.update(
+                zip(rows.tolist(), zip(names[ranks].tolist(), reasons.tolist(), strict=True),
+                    strict=True)
+            )  # fmt: skip
+
+    def _role_codes(self, rows: Ints, point: int) -> Ints:
+        """Return a code for the roles each row's person holds at `point` (0: none)."""
+        codes = np.zeros(len(rows), dtype=np.int64)
+        for i in np.flatnonzero(np.isin(rows, self.role_holders)).tolist():
+            roles = self.state.roles_at(int(rows[i]), point)
+            code = self.role_codes.get(roles)
+            if code is None:
+                code = self.role_codes[roles] = len(self.role_groups)
+                self.role_groups.append(roles)
+            codes[i] = code
+        return codes
 
     def _scores(self, bounds: list[tuple[int, int]]) -> list[tuple[Any, ...]]:
         """Return the engagement rows per (person, community) at the newest checkpoint."""

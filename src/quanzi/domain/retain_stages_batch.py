@@ -2,13 +2,17 @@
 
 `place_many` gives, row for row, the stage `place` gives (the same thresholds, the same
 hysteresis); it does not word reasons. The recompute calls `place` itself only for the rows
-whose stage changes and at the newest checkpoint, where the reason text is kept.
+whose stage changes and at the newest checkpoint, where the reason text is kept, once for
+each group of people alike in all `place` reads (`tenths`, `group_rows`).
 Stages are ranks here: -1 for none, 0 user … 4 partner (`retain_stages.STAGES`).
 """
 
 from __future__ import annotations
 
+import math
+from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 from numpy.typing import NDArray
@@ -100,3 +104,43 @@ def place_many(
             ok &= qualifies_many(stage, facts, rules, rules.low_water)
             placed[ok] = stage
     return placed
+
+
+def tenths(values: Floats) -> Ints:
+    """Return what `f"{v:.1f}"` shows of each value, as a whole number of tenths."""
+    scaled = values * 10
+    shown = np.round(scaled)
+    # Within rounding error of a half, the product could fall either side: Python's own
+    # text decides, as `place` writes it.
+    near = np.abs(scaled - np.floor(scaled) - 0.5) <= 1e-9 * np.maximum(1.0, np.abs(scaled))
+    for i in np.flatnonzero(near).tolist():
+        shown[i] = int(f"{values[i]:.1f}".replace(".", ""))
+    return shown.astype(np.int64)
+
+
+def group_rows(columns: Sequence[NDArray[Any]]) -> tuple[Ints, Ints]:
+    """Group the rows equal in every column: return each group's first row, each row's group."""
+    codes: list[Ints] = []
+    spans: list[int] = []
+    for column in columns:
+        if column.dtype.kind == "f":
+            _, code = np.unique(column, return_inverse=True)
+            code = code.reshape(-1).astype(np.int64)
+            low = 0
+        else:
+            code = column.astype(np.int64)
+            low = int(code.min(initial=0))
+        codes.append(code - low)
+        spans.append(int(code.max(initial=0)) - low + 1)
+    if math.prod(spans) < 1 << 62:  # one integer a row: a plain sort groups them
+        packed = np.zeros(len(columns[0]), dtype=np.int64)
+        room = 1
+        for code, span in zip(codes, spans, strict=True):
+            packed += code * room
+            room *= span
+        _, first, group = np.unique(packed, return_index=True, return_inverse=True)
+    else:
+        _, first, group = np.unique(
+            np.column_stack(codes), axis=0, return_index=True, return_inverse=True
+        )
+    return first.astype(np.int64), group.reshape(-1).astype(np.int64)
