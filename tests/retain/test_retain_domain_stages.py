@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from datetime import UTC, datetime, timedelta
 
 import numpy as np
@@ -10,7 +11,7 @@ import pytest
 from quanzi.domain.retain_config import config_from_toml
 from quanzi.domain.retain_engagement import Contribution, EngagementModel
 from quanzi.domain.retain_stages import PersonFacts, StageRules, place
-from quanzi.domain.retain_stages_batch import group_rows, tenths
+from quanzi.domain.retain_stages_batch import group_rows, rounded, tenths
 from quanzi.errors import InvalidInput
 
 NOW = datetime(2026, 3, 31, 12, tzinfo=UTC)
@@ -150,6 +151,16 @@ def test_tenths_are_what_the_one_decimal_text_shows() -> None:
     values += [n / 20 for n in range(2000)] + list(rng.uniform(0, 500, 5000))
     got = tenths(np.array(values))
     assert [int(n) for n in got] == [int(f"{v:.1f}".replace(".", "")) for v in values]
+
+
+def test_rounded_is_pythons_round() -> None:
+    rng = np.random.default_rng(11)
+    values = [0.0, -0.0, 0.0005, 0.0015, 2.675, 1.0005, 99.9995, 1e5 + 0.0005]
+    values += [n / 2000 for n in range(20000)] + list(rng.uniform(0, 800, 20000))
+    for digits in (1, 3):
+        got = rounded(np.array(values), digits).tolist()
+        want = [round(v, digits) for v in values]
+        assert [(g, math.copysign(1, g)) for g in got] == [(w, math.copysign(1, w)) for w in want]
 
 
 @pytest.mark.parametrize("span", [10, 1 << 40])  # one packed integer, or whole rows compared

@@ -38,6 +38,7 @@ from quanzi.domain.retain_stages_batch import (
     group_rows,
     place_many,
     role_flags,
+    rounded,
     tenths,
 )
 
@@ -721,8 +722,8 @@ class _Replay:
         first, group = group_rows(columns)
         as_of = self.points[k]
         found: list[tuple[str, str, int]] = []
-        for i in first.tolist():
-            key = tuple(column[i].item() for column in columns)
+        keys = zip(*(column[first].tolist() for column in columns), strict=True)
+        for i, key in zip(first.tolist(), keys, strict=True):
             placement = self.placements.get(key)
             if placement is None:
                 who, before = int(rows[i]), STAGES[held[i]] if held[i] >= 0 else None
@@ -748,7 +749,7 @@ class _Replay:
                 names[held[moved]].tolist(),
                 names[ranks[moved]].tolist(),
                 reasons[moved].tolist(),
-                [round(e, 3) for e in shown[moved].tolist()],
+                rounded(shown[moved], 3).tolist(),
                 strict=False,  # `repeat` is endless
             )
         )
@@ -824,18 +825,19 @@ class _Replay:
         for u in np.flatnonzero(edge).tolist():
             who, cid = divmod(int(keys_kept[u]), width)
             total[u] = self._exact_score(who, cid, point)
-        as_of = self.points[-1]
-        rows = zip(keys_kept.tolist(), total.tolist(), latest.tolist(), strict=True)
-        return [
-            (
-                key // width,
-                key % width,
-                round(max(0.0, value), 3),
-                from_us(when) if when != NOT_SEEN else None,
-                as_of,
+        seen_at = latest != NOT_SEEN
+        when = np.where(seen_at, latest, 0).astype("datetime64[us]").astype(datetime).tolist()
+        return list(
+            zip(
+                (keys_kept // width).tolist(),
+                (keys_kept % width).tolist(),
+                rounded(np.maximum(total, 0.0), 3).tolist(),
+                [w.replace(tzinfo=UTC) if s else None for w, s in zip(when, seen_at.tolist(),
+                                                                      strict=True)],
+                repeat(self.points[-1]),
+                strict=False,  # `repeat` is endless
             )
-            for key, value, when in rows
-        ]
+        )  # fmt: skip
 
     def _exact_score(self, who: int, cid: int, point: int) -> float:
         """Return one person's engagement in one community at `point`, summed in order."""

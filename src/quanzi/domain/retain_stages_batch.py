@@ -118,6 +118,19 @@ def tenths(values: Floats) -> Ints:
     return shown.astype(np.int64)
 
 
+def rounded(values: Floats, digits: int) -> Floats:
+    """Return each value as Python's `round(v, digits)` gives it (correctly rounded)."""
+    scale = 10.0**digits
+    scaled = values * scale
+    # The nearest double to n / 10**digits is what `round` returns; only where the product
+    # lies within rounding error of a half could n differ, and there Python decides.
+    out = np.round(scaled) / scale
+    near = np.abs(scaled - np.floor(scaled) - 0.5) <= 1e-9 * np.maximum(1.0, np.abs(scaled))
+    for i in np.flatnonzero(near).tolist():
+        out[i] = round(float(values[i]), digits)
+    return out
+
+
 def group_rows(columns: Sequence[NDArray[Any]]) -> tuple[Ints, Ints]:
     """Group the rows equal in every column: return each group's first row, each row's group."""
     codes: list[Ints] = []
