@@ -174,10 +174,11 @@ class _Stateful:
         self.role_sets: dict[int, list[tuple[int, frozenset[str]]]] = {}
         self.flags: dict[int, tuple[bool, bool]] = {}
         self.orders: dict[str, tuple[int, float]] = {}
-        self.referred: dict[int, set[int]] = {}
         names = ("communities", "partner", "iron", "orders", "spend", "tier", "referrals")
         self.facts = {name: _Facts() for name in names}
         self.credits: list[tuple[int, int, int, int, float, int]] = []
+        # (ts, id, sub, person, weight, community) credited many at once
+        self.credit_blocks: list[tuple[Ints, Ints, Codes, Ints, Floats, Ints]] = []
 
     def credit(self, who: int, ts: int, eid: int, sub: int, kind: str, cid: int) -> None:
         """Credit a contribution to person `who` (weightless kinds are not kept)."""
@@ -215,18 +216,65 @@ class _Stateful:
         # those need no replay. Repeated or refunded keys are replayed in order.
         simple = np.array([bought[k] == 1 and k not in refunded for k in keys], dtype=np.bool_)
         self.simple_purchases(log, purchases[simple])
-        roles = np.flatnonzero((kind == PERSON) & acting & (log.community >= 0))
+        placed = acting & (log.community >= 0)
+        roles = np.flatnonzero((kind == PERSON) & placed)
         roles = roles[np.array([bool(log.role[i]) for i in roles.tolist()], dtype=np.bool_)]
-        rows = np.concatenate(
-            (
-                np.flatnonzero(np.isin(kind, (JOIN, INVITE))),
-                np.flatnonzero((kind == LEAVE) & acting & (log.community >= 0)),
-                roles,
-                purchases[~simple],
-                refunds,
-            )
-        )
+        joins = np.flatnonzero((kind == JOIN) & placed)
+        with_role = np.array([bool(log.role[i]) for i in joins.tolist()], dtype=np.bool_)
+        moves = np.concatenate((joins, np.flatnonzero((kind == LEAVE) & placed)))
+        # Whoever ever holds a role is replayed event by event (roles count only in the
+        # communities one is in); everyone else's joins and leaves are counted at once.
+        holders = np.union1d(log.person[roles], log.person[joins[with_role]])
+        by_hand = np.isin(log.person[moves], holders)
+        self.memberships(log, moves[~by_hand])
+        self.invitations(log, np.flatnonzero(np.isin(kind, (JOIN, INVITE))))
+        rows = np.concatenate((moves[by_hand], roles, purchases[~simple], refunds))
         self.replay(log, rows[np.lexsort((log.id[rows], log.ts[rows]))])
+
+    def memberships(self, log: EventLog, rows: Ints) -> None:
+        """Count the communities people are in from their joins and leaves, all at once.
+
+        A join into a community one is already in, or a leave from one not joined, changes
+        nothing: only a row whose state differs from the one before it for the same person
+        and community counts.
+        """
+        ts, eid, who, cid = log.ts[rows], log.id[rows], log.person[rows], log.community[rows]
+        order = np.lexsort((eid, ts, cid, who))
+        ts, eid, who, cid = ts[order], eid[order], who[order], cid[order]
+        on = log.kind[rows][order] == JOIN
+        before = np.zeros(len(on), dtype=np.bool_)
+        before[1:] = on[:-1] & (who[1:] == who[:-1]) & (cid[1:] == cid[:-1])
+        changed = on != before
+        signs = np.where(on[changed], 1, -1).astype(np.int64)
+        self.facts["communities"].extend(ts[changed], eid[changed], who[changed], signs)
+
+    def invitations(self, log: EventLog, rows: Ints) -> None:
+        """Credit inviters for the joins and invites naming them, and count who they brought.
+
+        An inviter is credited only once they have been seen acting, as in the replay, and
+        never for themselves; each person they bring in counts once, at their first join.
+        """
+        rows = rows[np.lexsort((log.id[rows], log.ts[rows]))]
+        inviter, who = log.inviter[rows], log.person[rows]
+        ts, eid = log.ts[rows], log.id[rows]
+        named = np.where(inviter >= 0, inviter, 0)
+        first_ts, first_id = self.first_ts[named], self.first_id[named]
+        seen = (first_ts < ts) | ((first_ts == ts) & (first_id < eid))
+        rows, inviter, who, ts, eid = (v[seen & (inviter >= 0) & (inviter != who)]
+                                       for v in (rows, inviter, who, ts, eid))  # fmt: skip
+        joined = log.kind[rows] == JOIN
+        cid = log.community[rows]
+        for kind, picked in (("referral", joined), ("invite", ~joined)):
+            weight, count = self.model.weight(kind), int(picked.sum())
+            if weight and count:
+                subs, weights = np.ones(count, dtype=np.int8), np.full(count, weight)
+                block = (ts[picked], eid[picked], subs, inviter[picked], weights, cid[picked])
+                self.credit_blocks.append(block)
+        brought = joined & (who >= 0)
+        pairs = inviter[brought] * len(self.first_ts) + who[brought]
+        first = np.sort(np.unique(pairs, return_index=True)[1])  # each pair's first join
+        ts, eid, inviter = ts[brought][first], eid[brought][first], inviter[brought][first]
+        self.facts["referrals"].extend(ts, eid, inviter, np.ones(len(first), dtype=np.int64))
 
     def simple_purchases(self, log: EventLog, rows: Ints) -> None:
         """Count orders bought once and never refunded, all at once."""
@@ -241,34 +289,21 @@ class _Stateful:
             self.facts["tier"].extend(ts[at], eid[at], who[at], np.array(prices))
 
     def replay(self, log: EventLog, rows: Ints) -> None:
-        """Apply the events at positions `rows` of `log`, already in (ts, id) order."""
-        first_ts, first_id = self.first_ts.tolist(), self.first_id.tolist()
-        referrals = self.facts["referrals"].rows
-        columns = (log.ts, log.id, log.kind, log.community, log.person, log.inviter)
+        """Apply the events at positions `rows` of `log` (all with an actor), in (ts, id) order."""
+        columns = (log.ts, log.id, log.kind, log.community, log.person)
         picked = zip(rows.tolist(), *(column[rows].tolist() for column in columns), strict=True)
-        for i, ts, eid, kind, cid, who, inviter in picked:
-            if who >= 0:
-                if kind == JOIN and cid >= 0:
-                    self.membership(who, ts, eid, cid, True, log.role[i])
-                elif kind == LEAVE:
-                    self.membership(who, ts, eid, cid, False, None)
-                elif kind == PERSON:
-                    self.roles.setdefault(who, {})[cid] = str(log.role[i])
-                    self.roles_changed(who, ts, eid)
-                elif kind == PURCHASE:
-                    self.purchase(who, ts, eid, i, log)
-                elif kind == REFUND:
-                    self.refund(ts, eid, cid, log.order[i])
-            if kind not in (JOIN, INVITE) or inviter < 0 or inviter == who:
-                continue
-            # Credited only once the inviter has been seen acting, as in the replay.
-            if (first_ts[inviter], first_id[inviter]) < (ts, eid):
-                self.credit(inviter, ts, eid, 1, "referral" if kind == JOIN else "invite", cid)
-                if kind == JOIN and who >= 0:
-                    joined = self.referred.setdefault(inviter, set())
-                    if who not in joined:
-                        joined.add(who)
-                        referrals.append((ts, eid, inviter, 1))
+        for i, ts, eid, kind, cid, who in picked:
+            if kind == JOIN:
+                self.membership(who, ts, eid, cid, True, log.role[i])
+            elif kind == LEAVE:
+                self.membership(who, ts, eid, cid, False, None)
+            elif kind == PERSON:
+                self.roles.setdefault(who, {})[cid] = str(log.role[i])
+                self.roles_changed(who, ts, eid)
+            elif kind == PURCHASE:
+                self.purchase(who, ts, eid, i, log)
+            elif kind == REFUND:
+                self.refund(ts, eid, cid, log.order[i])
 
     def membership(self, who: int, ts: int, eid: int, cid: int, on: bool, role: str | None) -> None:
         """Join (`on`) or leave a community; a join may carry a role."""
@@ -541,6 +576,8 @@ class _Replay:
             ts, eid, sub, who, weight, cid = (
                 np.array(c, dtype=d) for c, d in zip(columns, dtypes, strict=True)
             )
+            parts.append((ts, eid, sub, who, cid, weight))
+        for ts, eid, sub, who, weight, cid in self.state.credit_blocks:
             parts.append((ts, eid, sub, who, cid, weight))
         if not parts:
             empty = np.zeros(0, dtype=np.int64)
