@@ -68,6 +68,9 @@ SCANS = 16
 DENSE_CELLS = 1 << 25
 # Rows a vector step works on at once (bounds the temporaries).
 BLOCK = 1 << 22
+# Rows summed at once into the per-(person, community) table: each step passes over the
+# whole table, so fewer, larger steps (a few hundred MB of temporaries).
+TABLE_BLOCK = 1 << 24
 
 Ints = NDArray[np.int64]
 Floats = NDArray[np.float64]
@@ -818,8 +821,8 @@ class _Replay:
         def scored() -> Iterator[tuple[Ints, Floats]]:
             """Yield (person × community key, worth) of what is credited in the window."""
             for g, (lo, b) in zip(self.groups, bounds, strict=True):
-                for a in range(lo, b, BLOCK):
-                    z = min(a + BLOCK, b)
+                for a in range(lo, b, TABLE_BLOCK):
+                    z = min(a + TABLE_BLOCK, b)
                     weight = g.weight(a, z)
                     keep = (g.community[a:z] >= 0) & (weight != 0)
                     age = ((point - g.ts[a:z][keep]) / US) / MONTH
@@ -828,8 +831,8 @@ class _Replay:
 
         def seen() -> Iterator[tuple[Ints, Ints]]:
             """Yield (key, ts) of every event that marks a person active in a community."""
-            for a in range(0, len(log.message_ts), BLOCK):
-                z = min(a + BLOCK, len(log.message_ts))
+            for a in range(0, len(log.message_ts), TABLE_BLOCK):
+                z = min(a + TABLE_BLOCK, len(log.message_ts))
                 keep = log.message_community[a:z] >= 0
                 keys = log.message_person[a:z][keep] * width + log.message_community[a:z][keep]
                 yield keys, log.message_ts[a:z][keep]
@@ -849,8 +852,11 @@ class _Replay:
         latest = np.full(cells, NOT_SEEN, dtype=np.int64)
         for keys, worth in scored():
             at = keys if every is None else np.searchsorted(every, keys)
-            total += np.bincount(at, worth, minlength=cells)
-            size += np.bincount(at, np.abs(worth), minlength=cells)
+            summed = np.bincount(at, worth, minlength=cells)
+            total += summed
+            # With no negative worth (messages) the sizes are the same sums.
+            negative = bool((worth < 0).any())
+            size += np.bincount(at, np.abs(worth), minlength=cells) if negative else summed
             counted[at] = True
         for keys, ts in seen():
             at = keys if every is None else np.searchsorted(every, keys)
