@@ -283,6 +283,38 @@ def test_event_by_event_scores_are_bitwise_the_reference_replays(seed: int) -> N
     assert [exact.at(k) for k in range(len(points))] == expected
 
 
+def history_ids(engine: Engine) -> list[tuple[Any, ...]]:
+    """Return the stored history rows with their row ids, in row order."""
+    with reading(engine) as session:
+        c = r.StageChange
+        query = select(c.id, c.person_id, c.ts, c.to_stage, c.reason).order_by(c.id)
+        return [tuple(row) for row in session.execute(query)]
+
+
+def test_a_recompute_after_new_events_keeps_the_history_it_shares(engine: Engine) -> None:
+    world = random_world(4)
+    events = world[:3] + sorted(world[3:], key=lambda e: e["ts"])
+    ingest(engine, events[:600])
+    recompute_stages(engine)
+    before = history_ids(engine)
+    ingest(engine, events[600:])  # the last weeks arrive
+    assert_matches_reference(engine, CONFIGS["default"])
+    after = history_ids(engine)
+    shared = next(i for i, (a, b) in enumerate(zip(before, after, strict=False)) if a != b)
+    assert shared > 10  # the rows before the new events were kept, ids and all
+    assert after[:shared] == before[:shared]
+    assert all(row[0] > before[shared - 1][0] for row in after[shared:])  # written anew
+    assert len(after) > len(before)
+
+
+def test_a_rerun_rewrites_no_history(engine: Engine) -> None:
+    ingest(engine, random_world(6))
+    recompute_stages(engine)
+    before = history_ids(engine)
+    assert_matches_reference(engine, CONFIGS["default"])
+    assert history_ids(engine) == before  # the same rows under the same ids
+
+
 def indexes(engine: Engine) -> set[str]:
     """Return the names of the secondary indexes on the stage tables."""
     from sqlalchemy import inspect
