@@ -432,42 +432,47 @@ def _stored_prefix(session: Session, changes: list[tuple[Any, ...]]) -> tuple[in
     """Return how many of `changes`, from the first, the stored history already holds in that
     order, and the row id of the last of them (0 for none)."""
     table = m.table(r.StageChange)
-    query = select(table.c.id, *(table.c[n] for n in CHANGE_COLUMNS)).order_by(table.c.id)
+    query = select(*(table.c[n] for n in CHANGE_COLUMNS)).order_by(table.c.id)
     connection = session.connection()
     if connection.dialect.name == "sqlite" and RAW_SQLITE_WRITES:
         # Compared as stored (times as text), through the cursor: a tenth of the cost.
         binders = _sqlite_binders(table, CHANGE_COLUMNS, connection.dialect)
+        columns = [list(c) for c in zip(*changes, strict=True)] if changes else []
+        for column, bind in zip(columns, binders, strict=False):
+            if bind is not None:
+                column[:] = [None if v is None else bind(v) for v in column]
+        wanted = list(zip(*columns, strict=True))
         cursor = connection.connection.dbapi_connection.cursor()  # type: ignore[union-attr]
         try:
             cursor.execute(str(query.compile(connection)))
-            return _same_rows(cursor, changes, binders)
+            same = _same_rows(cursor, wanted)
         finally:
             cursor.close()
-    result = connection.execute(query.execution_options(yield_per=FETCH))
-    try:
-        return _same_rows(result, changes, [None] * len(CHANGE_COLUMNS))
-    finally:
-        result.close()
+    else:
+        result = connection.execute(query.execution_options(yield_per=FETCH))
+        try:
+            same = _same_rows(result, changes)
+        finally:
+            result.close()
+    if not same:
+        return 0, 0
+    last = select(table.c.id).order_by(table.c.id).offset(same - 1).limit(1)
+    return same, int(connection.scalar(last) or 0)
 
 
-def _same_rows(
-    rows: Any, changes: list[tuple[Any, ...]], binders: Sequence[Callable[[Any], Any] | None]
-) -> tuple[int, int]:
-    """Walk stored (id, *columns) rows beside `changes` to the first that differs."""
-    same, last = 0, 0
-    bound = [(i, b) for i, b in enumerate(binders) if b is not None]
-    while batch := rows.fetchmany(FETCH):
-        for row in batch:
-            if same == len(changes):
-                return same, last
-            want = list(changes[same])
-            for i, bind in bound:
-                if want[i] is not None:
-                    want[i] = bind(want[i])
-            if tuple(row[1:]) != tuple(want):
-                return same, last
-            same, last = same + 1, row[0]
-    return same, last
+def _same_rows(rows: Any, wanted: list[tuple[Any, ...]]) -> int:
+    """Return how many stored rows, from the first, equal `wanted` in order."""
+    same = 0
+    while batch := [tuple(row) for row in rows.fetchmany(FETCH)]:
+        part = wanted[same : same + len(batch)]
+        if batch == part:  # a whole batch compared at once
+            same += len(batch)
+            continue
+        return same + next(
+            (i for i, (got, want) in enumerate(zip(batch, part, strict=False)) if got != want),
+            len(part),
+        )
+    return same
 
 
 def _write(session: Session, history: StageHistory) -> tuple[int, dict[str, int]]:
