@@ -177,14 +177,11 @@ def _sqlite_messages_unpacked(cursor: Any, newest: int) -> tuple[np.ndarray, ...
 
 def _read_sqlite(session: Session, newest: int) -> EventLog:
     """Read the log from SQLite through the raw cursor (no per-value work in SQLAlchemy)."""
-    connection = session.connection().connection.dbapi_connection
-    assert connection is not None
-    cursor = connection.cursor()
     plain: list[list[np.ndarray]] = [[], [], [], [], []]  # ts, id, kind, community, person
     fields: list[list[Any]] = [[] for _ in FIELDS]
     codes = {kind: code for code, kind in enumerate(KINDS)}
     none = [None] * len(FIELDS)
-    try:
+    with _raw_cursor(session) as cursor:
         messages = _sqlite_messages(cursor, newest)
         cursor.execute(_SQLITE_OTHERS, (newest,))
         while rows := cursor.fetchmany(FETCH):
@@ -197,8 +194,6 @@ def _read_sqlite(session: Session, newest: int) -> EventLog:
             values = [none if v is None else json.loads(v) for v in payloads]
             for column, got in zip(fields, zip(*values, strict=True), strict=True):
                 column.extend(got)
-    finally:
-        cursor.close()
     ids_of = _person_ids(session, {v for v in fields[1] if isinstance(v, str)})
     fields[1] = [ids_of.get(v) if isinstance(v, str) else None for v in fields[1]]
     arrays = [np.concatenate(c) if c else np.zeros(0, np.int64) for c in plain]
@@ -317,16 +312,13 @@ def _insert(
     sql = (
         f"INSERT INTO {table.name} ({', '.join(columns)}) VALUES ({', '.join('?' * len(columns))})"
     )
-    cursor = connection.connection.dbapi_connection.cursor()  # type: ignore[union-attr]
-    try:
+    with _raw_cursor(session) as cursor:
         for start in range(0, len(rows), CHUNK):
             values = [list(c) for c in zip(*rows[start : start + CHUNK], strict=True)]
             for column, bind in zip(values, binders, strict=True):
                 if bind is not None:
                     column[:] = [None if v is None else bind(v) for v in column]
             cursor.executemany(sql, list(zip(*values, strict=True)))
-    finally:
-        cursor.close()
 
 
 def _sqlite_binders(
@@ -378,15 +370,12 @@ def _update_people(session: Session, updates: list[tuple[str, str, int]]) -> Non
     person = m.table(m.Person)
     connection = session.connection()
     if connection.dialect.name == "sqlite" and RAW_SQLITE_WRITES:
-        cursor = connection.connection.dbapi_connection.cursor()  # type: ignore[union-attr]
-        try:
+        with _raw_cursor(session) as cursor:
             for start in range(0, len(updates), CHUNK):
                 cursor.executemany(
                     "UPDATE person SET stage = ?, stage_reason = ? WHERE id = ?",
                     updates[start : start + CHUNK],
                 )
-        finally:
-            cursor.close()
         return
     statement = (
         update(person)
@@ -428,6 +417,30 @@ def _indexes_rebuilt(session: Session, models: Sequence[type[m.Base]]) -> Iterat
         index.create(connection)
 
 
+@contextmanager
+def _raw_cursor(session: Session) -> Iterator[Any]:
+    """Yield a DBAPI cursor on the session's connection, closed after."""
+    raw = session.connection().connection.dbapi_connection
+    assert raw is not None
+    cursor = raw.cursor()
+    try:
+        yield cursor
+    finally:
+        cursor.close()
+
+
+def _rows(session: Session, query: Any) -> Iterator[tuple[Any, ...]]:
+    """Yield the rows of a query of plain columns; on SQLite through the cursor (no per-value
+    work in SQLAlchemy, for columns whose stored values are already what they read as)."""
+    if session.get_bind().dialect.name != "sqlite" or not RAW_SQLITE_WRITES:
+        yield from session.execute(query.execution_options(yield_per=FETCH))
+        return
+    with _raw_cursor(session) as cursor:
+        cursor.execute(str(query.compile(session.connection())))
+        while batch := cursor.fetchmany(FETCH):
+            yield from batch
+
+
 def _stored_prefix(session: Session, changes: list[tuple[Any, ...]]) -> tuple[int, int]:
     """Return how many of `changes`, from the first, the stored history already holds in that
     order, and the row id of the last of them (0 for none)."""
@@ -442,12 +455,9 @@ def _stored_prefix(session: Session, changes: list[tuple[Any, ...]]) -> tuple[in
             if bind is not None:
                 column[:] = [None if v is None else bind(v) for v in column]
         wanted = list(zip(*columns, strict=True))
-        cursor = connection.connection.dbapi_connection.cursor()  # type: ignore[union-attr]
-        try:
+        with _raw_cursor(session) as cursor:
             cursor.execute(str(query.compile(connection)))
             same = _same_rows(cursor, wanted)
-        finally:
-            cursor.close()
     else:
         result = connection.execute(query.execution_options(yield_per=FETCH))
         try:
@@ -497,7 +507,7 @@ def _write(session: Session, history: StageHistory) -> tuple[int, dict[str, int]
     updates: list[tuple[str, str, int]] = []
     people = 0
     query = select(m.Person.id, m.Person.stage, m.Person.stage_reason)
-    for pid, stage, reason in session.execute(query):
+    for pid, stage, reason in _rows(session, query):
         people += 1
         placed = history.people.get(pid, DEFAULT_PLACE)
         stages[placed[0]] += 1
