@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+from collections import Counter
 from datetime import UTC, datetime, timedelta
 
 import numpy as np
@@ -10,6 +11,7 @@ import pytest
 
 from quanzi.domain.retain_config import config_from_toml
 from quanzi.domain.retain_engagement import Contribution, EngagementModel
+from quanzi.domain.retain_replay import _once as once_only
 from quanzi.domain.retain_stages import PersonFacts, StageRules, place
 from quanzi.domain.retain_stages_batch import group_rows, rounded, tenths
 from quanzi.errors import InvalidInput
@@ -178,3 +180,13 @@ def test_rows_alike_in_every_column_share_a_group(span: int) -> None:
     for row, key in enumerate(keys):
         assert keys[first[group[row]]] == key  # the group's first row is alike
         assert first[group[row]] == keys.index(key)  # and is the first such row
+
+
+def test_keys_seen_once_are_told_apart_from_repeats_and_exclusions() -> None:
+    rng = np.random.default_rng(5)
+    keys = [f"o{n}" for n in rng.integers(0, 3000, 5000).tolist()]
+    excluded = {f"o{n}" for n in range(0, 3000, 7)} | {"never-bought"}
+    counts = Counter(keys)
+    want = [counts[k] == 1 and k not in excluded for k in keys]
+    assert once_only(keys, excluded).tolist() == want
+    assert 100 < sum(want) < len(keys)  # both kinds are there
