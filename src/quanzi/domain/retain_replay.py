@@ -4,8 +4,10 @@ It gives what replaying the log event by event gives (tests/retain/stage_referen
 keeps that replay): each person's engagement, memberships, roles, paid orders and
 referrals, placed at every checkpoint with hysteresis, every change of stage with its
 reason, and the engagement per community at the newest checkpoint. Per-event work is
-vectorised; only the rarer kinds whose effect depends on what came before (joins, leaves,
-roles, orders and refunds, inviters) run one by one.
+vectorised, joins, leaves and inviters too; only what depends on more than the events of one
+person and community runs one by one: the joins, leaves and roles of people who ever hold a
+role, and orders bought more than once or refunded. Reasons are worded once per group of
+people alike in every fact `place` reads.
 
 Engagement at each checkpoint is carried forward from the one before: decayed by the time
 between, plus what entered the window, minus what left it. That differs from the
