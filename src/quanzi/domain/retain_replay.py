@@ -843,11 +843,13 @@ class _Replay:
             for g, (lo, b) in zip(self.groups, bounds, strict=True):
                 for a in range(lo, b, TABLE_BLOCK):
                     z = min(a + TABLE_BLOCK, b)
-                    weight = g.weight(a, z)
-                    keep = (g.community[a:z] >= 0) & (weight != 0)
-                    age = ((point - g.ts[a:z][keep]) / US) / MONTH
-                    keys = g.who[a:z][keep] * width + g.community[a:z][keep]
-                    yield keys, weight[keep] * np.power(decay, age)
+                    weight, ts, who, cid = g.weight(a, z), g.ts[a:z], g.who[a:z], g.community[a:z]
+                    # Weightless rows add nothing (and their cells are kept as seen anyway);
+                    # only rows outside any community must go, and there seldom are any.
+                    placed = cid >= 0
+                    if not placed.all():
+                        weight, ts, who, cid = weight[placed], ts[placed], who[placed], cid[placed]
+                    yield who * width + cid, weight * np.power(decay, ((point - ts) / US) / MONTH)
 
         def seen() -> Iterator[tuple[Ints, Ints]]:
             """Yield (key, ts) of every event that marks a person active in a community."""
