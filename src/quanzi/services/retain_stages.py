@@ -314,11 +314,20 @@ def _insert(
     )
     with _raw_cursor(session) as cursor:
         for start in range(0, len(rows), CHUNK):
-            values = [list(c) for c in zip(*rows[start : start + CHUNK], strict=True)]
-            for column, bind in zip(values, binders, strict=True):
-                if bind is not None:
-                    column[:] = [None if v is None else bind(v) for v in column]
-            cursor.executemany(sql, list(zip(*values, strict=True)))
+            cursor.executemany(sql, _bound(rows[start : start + CHUNK], binders))
+
+
+def _bound(
+    rows: list[tuple[Any, ...]], binders: Sequence[Callable[[Any], Any] | None]
+) -> list[tuple[Any, ...]]:
+    """Return rows with each value as SQLite stores it, a column at a time."""
+    if not rows:
+        return []
+    values = [list(c) for c in zip(*rows, strict=True)]
+    for column, bind in zip(values, binders, strict=True):
+        if bind is not None:
+            column[:] = [None if v is None else bind(v) for v in column]
+    return list(zip(*values, strict=True))
 
 
 def _sqlite_binders(
@@ -448,13 +457,9 @@ def _stored_prefix(session: Session, changes: list[tuple[Any, ...]]) -> tuple[in
     query = select(*(table.c[n] for n in CHANGE_COLUMNS)).order_by(table.c.id)
     connection = session.connection()
     if connection.dialect.name == "sqlite" and RAW_SQLITE_WRITES:
-        # Compared as stored (times as text), through the cursor: a tenth of the cost.
-        binders = _sqlite_binders(table, CHANGE_COLUMNS, connection.dialect)
-        columns = [list(c) for c in zip(*changes, strict=True)] if changes else []
-        for column, bind in zip(columns, binders, strict=False):
-            if bind is not None:
-                column[:] = [None if v is None else bind(v) for v in column]
-        wanted = list(zip(*columns, strict=True))
+        # Compared as stored (times as text), through the cursor: no per-value work in
+        # SQLAlchemy.
+        wanted = _bound(changes, _sqlite_binders(table, CHANGE_COLUMNS, connection.dialect))
         with _raw_cursor(session) as cursor:
             cursor.execute(str(query.compile(connection)))
             same = _same_rows(cursor, wanted)
