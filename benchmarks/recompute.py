@@ -7,6 +7,8 @@ parquet and times the bare DuckDB group-by that `benchmarks/scale.py` uses as th
 same events, and the stage recompute that reads its log from that export (`quanzi stages
 --parquet`), and prints every figure as a ratio to the limit. Recomputing stages writes to the
 store; with --stages-from-empty the stage tables are emptied first for a second, first-run figure.
+On SQLite it also times a bare executemany of the same result rows into a fresh file (the limit
+beside the stage write).
 """
 
 from __future__ import annotations
@@ -14,6 +16,7 @@ from __future__ import annotations
 import argparse
 import json
 import platform
+import sqlite3
 import tempfile
 import time
 from collections.abc import Callable
@@ -21,6 +24,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+from ingest import fresh_database
 from machine import describe
 from scale import BARE, bare
 from sqlalchemy import delete, update
@@ -28,6 +32,7 @@ from sqlalchemy import delete, update
 from quanzi.analytics.attract_fission import fission_report
 from quanzi.analytics.ladder import build_ladder
 from quanzi.analytics.retain_health import health_report
+from quanzi.domain.retain_replay import CHANGE_COLUMNS, ENGAGEMENT_COLUMNS
 from quanzi.metrics.export import export_parquet
 from quanzi.services.metrics_fill import update_metrics
 from quanzi.services.retain_stages import recompute_stages
@@ -52,6 +57,33 @@ def clear_stages(engine: Any) -> None:
         connection.execute(delete(r.Engagement))
         connection.execute(delete(r.StageRun))
         connection.execute(update(m.Person).values(stage=None, stage_reason=None))
+
+
+def bare_result_insert(engine: Any, directory: Path) -> float | None:
+    """Time a bare executemany of the stored stage results, as stored, into a fresh migrated
+    SQLite file (foreign keys off): the floor beside the stage write. SQLite stores only."""
+    if engine.dialect.name != "sqlite":
+        return None
+    path = directory / "bare-results.db"
+    fresh_database(f"sqlite:///{path}")
+    tables = {"stage_change": CHANGE_COLUMNS, "engagement": ENGAGEMENT_COLUMNS}
+    with engine.connect() as source:
+        rows = {
+            table: source.exec_driver_sql(f"SELECT {', '.join(c)} FROM {table} ORDER BY id").all()
+            for table, c in tables.items()
+        }
+    target = sqlite3.connect(path, isolation_level=None)
+    try:
+        started = time.perf_counter()
+        target.execute("BEGIN")
+        for table, columns in tables.items():
+            marks = ", ".join("?" * len(columns))
+            sql = f"INSERT INTO {table} ({', '.join(columns)}) VALUES ({marks})"
+            target.executemany(sql, rows[table])
+        target.execute("COMMIT")
+        return time.perf_counter() - started
+    finally:
+        target.close()
 
 
 def main() -> None:
@@ -105,9 +137,11 @@ def main() -> None:
             figures["stages_from_parquet_from_empty"] = seconds(
                 lambda: recompute_stages(engine, parquet=Path(directory))
             )
-            print(
-                f"stages_from_parquet_from_empty: {figures['stages_from_parquet_from_empty']:.2f} s"
-            )
+            print(f"from empty: {figures['stages_from_parquet_from_empty']:.2f} s", flush=True)
+        floor = bare_result_insert(engine, Path(directory))
+        if floor is not None:
+            figures["bare_insert_of_the_stage_results"] = floor
+            print(f"bare insert of the stage results: {floor:.2f} s", flush=True)
     events = manifest["tables"]["event"]["rows"]
     print(f"bare DuckDB group-by over the same {events:,} events: {limit:.3f} s")
     result = {
