@@ -461,7 +461,7 @@ class _Exact:
 def _once(keys: list[str], excluded: set[str]) -> NDArray[np.bool_]:
     """Tell which of `keys` occur only once and are not in `excluded`.
 
-    Compared by hash first, as integers (a fifth of the cost of counting millions of
+    Compared by hash first, as integers (half the cost of counting millions of
     strings); keys sharing a hash, repeats or the rare collision, are then counted exactly.
     """
     hashes = np.fromiter(map(hash, keys), np.int64, len(keys))
