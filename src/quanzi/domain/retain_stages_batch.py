@@ -106,18 +106,6 @@ def place_many(
     return placed
 
 
-def tenths(values: Floats) -> Ints:
-    """Return what `f"{v:.1f}"` shows of each value, as a whole number of tenths."""
-    scaled = values * 10
-    shown = np.round(scaled)
-    # Within rounding error of a half, the product could fall either side: Python's own
-    # text decides, as `place` writes it.
-    near = np.abs(scaled - np.floor(scaled) - 0.5) <= 1e-9 * np.maximum(1.0, np.abs(scaled))
-    for i in np.flatnonzero(near).tolist():
-        shown[i] = int(f"{values[i]:.1f}".replace(".", ""))
-    return shown.astype(np.int64)
-
-
 def rounded(values: Floats, digits: int) -> Floats:
     """Return each value as Python's `round(v, digits)` gives it (correctly rounded)."""
     scale = 10.0**digits
@@ -129,6 +117,13 @@ def rounded(values: Floats, digits: int) -> Floats:
     for i in np.flatnonzero(near).tolist():
         out[i] = round(float(values[i]), digits)
     return out
+
+
+def tenths(values: Floats) -> Ints:
+    """Return what `f"{v:.1f}"` shows of each value, as a whole number of tenths."""
+    # The text rounds as `round(v, 1)` does (both correctly, half to even on the exact
+    # value), so its tenths are those of the rounded value.
+    return np.round(rounded(values, 1) * 10).astype(np.int64)
 
 
 def group_rows(columns: Sequence[NDArray[Any]]) -> tuple[Ints, Ints]:

@@ -17,10 +17,11 @@ import gc
 import json
 import sqlite3
 from collections import defaultdict
-from collections.abc import Callable, Iterator, Sequence
-from contextlib import contextmanager
+from collections.abc import Callable, Generator, Iterator, Sequence
+from contextlib import closing, contextmanager
 from dataclasses import dataclass
 from datetime import datetime, time, timedelta
+from itertools import islice
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -299,7 +300,7 @@ def _insert(
     table = m.table(model)
     connection = session.connection()
     dialect = connection.dialect
-    if dialect.name != "sqlite" or not RAW_SQLITE_WRITES:
+    if not _raw_sqlite(session):
         statement = insert(table)
         for start in range(0, len(rows), CHUNK):
             batch = [dict(zip(columns, row, strict=True)) for row in rows[start : start + CHUNK]]
@@ -378,7 +379,7 @@ def _update_people(session: Session, updates: list[tuple[str, str, int]]) -> Non
     """Set (stage, stage_reason) of person ids, in executemany batches."""
     person = m.table(m.Person)
     connection = session.connection()
-    if connection.dialect.name == "sqlite" and RAW_SQLITE_WRITES:
+    if _raw_sqlite(session):
         with _raw_cursor(session) as cursor:
             for start in range(0, len(updates), CHUNK):
                 cursor.executemany(
@@ -426,6 +427,11 @@ def _indexes_rebuilt(session: Session, models: Sequence[type[m.Base]]) -> Iterat
         index.create(connection)
 
 
+def _raw_sqlite(session: Session) -> bool:
+    """Tell whether to work through the DBAPI cursor straight (SQLite, unless turned off)."""
+    return RAW_SQLITE_WRITES and session.get_bind().dialect.name == "sqlite"
+
+
 @contextmanager
 def _raw_cursor(session: Session) -> Iterator[Any]:
     """Yield a DBAPI cursor on the session's connection, closed after."""
@@ -438,11 +444,15 @@ def _raw_cursor(session: Session) -> Iterator[Any]:
         cursor.close()
 
 
-def _rows(session: Session, query: Any) -> Iterator[tuple[Any, ...]]:
+def _rows(session: Session, query: Any) -> Generator[tuple[Any, ...], None, None]:
     """Yield the rows of a query of plain columns; on SQLite through the cursor (no per-value
     work in SQLAlchemy, for columns whose stored values are already what they read as)."""
-    if session.get_bind().dialect.name != "sqlite" or not RAW_SQLITE_WRITES:
-        yield from session.execute(query.execution_options(yield_per=FETCH))
+    if not _raw_sqlite(session):
+        result = session.execute(query.execution_options(yield_per=FETCH))
+        try:
+            yield from result
+        finally:
+            result.close()
         return
     with _raw_cursor(session) as cursor:
         cursor.execute(str(query.compile(session.connection())))
@@ -455,30 +465,22 @@ def _stored_prefix(session: Session, changes: list[tuple[Any, ...]]) -> tuple[in
     order, and the row id of the last of them (0 for none)."""
     table = m.table(r.StageChange)
     query = select(*(table.c[n] for n in CHANGE_COLUMNS)).order_by(table.c.id)
-    connection = session.connection()
-    if connection.dialect.name == "sqlite" and RAW_SQLITE_WRITES:
-        # Compared as stored (times as text), through the cursor: no per-value work in
-        # SQLAlchemy.
-        wanted = _bound(changes, _sqlite_binders(table, CHANGE_COLUMNS, connection.dialect))
-        with _raw_cursor(session) as cursor:
-            cursor.execute(str(query.compile(connection)))
-            same = _same_rows(cursor, wanted)
-    else:
-        result = connection.execute(query.execution_options(yield_per=FETCH))
-        try:
-            same = _same_rows(result, changes)
-        finally:
-            result.close()
+    wanted = changes
+    if _raw_sqlite(session):  # read as stored (times as text): compare with what is stored
+        dialect = session.connection().dialect
+        wanted = _bound(changes, _sqlite_binders(table, CHANGE_COLUMNS, dialect))
+    with closing(_rows(session, query)) as rows:
+        same = _same_rows(rows, wanted)
     if not same:
         return 0, 0
     last = select(table.c.id).order_by(table.c.id).offset(same - 1).limit(1)
-    return same, int(connection.scalar(last) or 0)
+    return same, int(session.scalar(last) or 0)
 
 
-def _same_rows(rows: Any, wanted: list[tuple[Any, ...]]) -> int:
+def _same_rows(rows: Iterator[tuple[Any, ...]], wanted: list[tuple[Any, ...]]) -> int:
     """Return how many stored rows, from the first, equal `wanted` in order."""
     same = 0
-    while batch := [tuple(row) for row in rows.fetchmany(FETCH)]:
+    while batch := [tuple(row) for row in islice(rows, FETCH)]:
         part = wanted[same : same + len(batch)]
         if batch == part:  # a whole batch compared at once
             same += len(batch)
