@@ -198,7 +198,7 @@ def test_portable_reader_reads_what_the_sqlite_reader_reads(engine: Engine) -> N
         got, want = getattr(fast, name), getattr(portable, name)
         assert [got[i] for i in fast_order] == [want[i] for i in portable_order], name
     assert fast_history == portable_history
-    assert fast_history.changes and fast_history.engagement
+    assert fast_history.changes and len(fast_history.engagement)
 
 
 def test_empty_store(engine: Engine) -> None:
@@ -315,6 +315,50 @@ def test_a_rerun_rewrites_no_history(engine: Engine) -> None:
     assert history_ids(engine) == before  # the same rows under the same ids
 
 
+def engagement_ids(engine: Engine) -> list[tuple[Any, ...]]:
+    """Return the stored engagement rows with their row ids, in row order."""
+    with reading(engine) as session:
+        e = r.Engagement
+        query = select(e.id, e.person_id, e.community_id, e.score, e.as_of).order_by(e.id)
+        return [tuple(row) for row in session.execute(query)]
+
+
+def test_engagement_is_kept_on_a_rerun_and_rewritten_after_new_events(engine: Engine) -> None:
+    world = random_world(3)
+    events = world[:3] + sorted(world[3:], key=lambda e: e["ts"])
+    ingest(engine, events[:700])
+    recompute_stages(engine)
+    before = engagement_ids(engine)
+    assert before
+    assert_matches_reference(engine, CONFIGS["iron40"])  # other stage rules, same engagement
+    assert engagement_ids(engine) == before  # the same rows under the same ids
+    ingest(engine, events[700:])
+    assert_matches_reference(engine, CONFIGS["default"])
+    after = engagement_ids(engine)
+    assert len({row[4] for row in after}) == 1  # every row rewritten at the later as-of time
+    assert after[0][4] > before[0][4]
+
+
+def test_the_engagement_table_worked_out_by_a_forked_child_is_the_same(
+    engine: Engine, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from quanzi import parallel
+
+    ingest(engine, random_world(5))
+    children: list[int] = []
+    real_in_child = parallel.in_child
+
+    def counted(work: Any) -> Any:
+        children.append(1)
+        return real_in_child(work)
+
+    monkeypatch.setattr(parallel.os, "cpu_count", lambda: 2)  # a child even on one core
+    monkeypatch.setattr(retain_stages, "PARALLEL_EVENTS", 0)
+    monkeypatch.setattr(retain_stages, "in_child", counted)
+    assert_matches_reference(engine, CONFIGS["window10"])
+    assert children == [1]
+
+
 def indexes(engine: Engine) -> set[str]:
     """Return the names of the secondary indexes on the stage tables."""
     from sqlalchemy import inspect
@@ -332,13 +376,13 @@ def test_a_crash_midway_through_the_write_keeps_rows_and_indexes(
     assert "ix_stage_change_person_id" in names and "ix_engagement_community_score" in names
     real_insert = retain_stages._insert
 
-    def insert_then_crash(session: Any, model: Any, columns: Any, rows: Any) -> None:
-        real_insert(session, model, columns, rows)
+    def insert_then_crash(session: Any, model: Any, columns: Any, rows: Any, **kw: Any) -> None:
+        real_insert(session, model, columns, rows, **kw)
         if model is r.Engagement:  # the history rows are in, the indexes not yet rebuilt
             raise RuntimeError("killed")
 
     monkeypatch.setattr(retain_stages, "_insert", insert_then_crash)
-    with pytest.raises(RuntimeError, match="killed"):
-        recompute_stages(engine, CONFIGS["iron40-grace7"])
+    with pytest.raises(RuntimeError, match="killed"):  # another window: engagement differs
+        recompute_stages(engine, CONFIGS["window3"])
     assert indexes(engine) == names
     assert stored(engine) == before

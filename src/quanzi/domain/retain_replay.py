@@ -21,7 +21,7 @@ from __future__ import annotations
 
 from bisect import bisect_right
 from collections import Counter
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
 from itertools import repeat
@@ -123,13 +123,69 @@ CHANGE_COLUMNS = ("person_id", "ts", "from_stage", "to_stage", "reason", "engage
 ENGAGEMENT_COLUMNS = ("person_id", "community_id", "score", "last_active", "as_of")
 
 
+@dataclass(eq=False)
+class EngagementTable:
+    """Engagement per (person, community) at the newest checkpoint, as columns."""
+
+    person: Ints
+    community: Ints
+    score: Floats  # rounded to three places, as stored
+    last_active: Ints  # µs; NOT_SEEN where the person was never active there
+    as_of: datetime | None
+
+    def __len__(self) -> int:
+        return len(self.person)
+
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, EngagementTable):
+            return NotImplemented
+        columns = ("person", "community", "score", "last_active")
+        return self.as_of == other.as_of and all(
+            np.array_equal(getattr(self, c), getattr(other, c)) for c in columns
+        )
+
+    def rows(self) -> list[tuple[Any, ...]]:
+        """Return the rows (ENGAGEMENT_COLUMNS), times as aware datetimes."""
+        seen = self.last_active != NOT_SEEN
+        when = np.where(seen, self.last_active, 0).astype("datetime64[us]").astype(datetime)
+        return list(
+            zip(
+                self.person.tolist(),
+                self.community.tolist(),
+                self.score.tolist(),
+                [w.replace(tzinfo=UTC) if s else None for w, s in zip(when.tolist(),
+                                                                      seen.tolist(),
+                                                                      strict=True)],
+                repeat(self.as_of),
+                strict=False,  # `repeat` is endless
+            )
+        )  # fmt: skip
+
+
+def no_engagement() -> EngagementTable:
+    """Return an empty engagement table."""
+    empty = np.zeros(0, dtype=np.int64)
+    return EngagementTable(empty, empty, np.zeros(0), empty, None)
+
+
+# What starts a piece of work and returns what waits for its result (by default: does it
+# now). The service may hand the engagement table to another core this way.
+Starter = Callable[[Callable[[], Any]], Callable[[], Any]]
+
+
+def at_once(work: Callable[[], Any]) -> Callable[[], Any]:
+    """Do `work` now; return what gives its result."""
+    result = work()
+    return lambda: result
+
+
 @dataclass
 class StageHistory:
     """What a replay found: every change of stage, final places, engagement per community."""
 
     changes: list[tuple[Any, ...]]  # CHANGE_COLUMNS
     people: dict[int, tuple[str, str]]
-    engagement: list[tuple[Any, ...]]  # ENGAGEMENT_COLUMNS
+    engagement: EngagementTable
     exact: int = 0  # scores recomputed event by event because the last bits could matter
     disagreements: int = 0  # rows where `place` and `place_many` differed (should be none)
 
@@ -635,8 +691,25 @@ class _Replay:
         self.exact += 1
         return exact.at(k)
 
-    def run(self) -> StageHistory:
-        """Walk the checkpoints; return the history."""
+    def credited(self, point: int) -> list[tuple[int, int]]:
+        """Return, per group, the rows [lo, b) credited in the window that ends at `point`."""
+        return [
+            (
+                int(np.searchsorted(g.ts, point - self.window, side="left")),
+                int(np.searchsorted(g.ts, point, side="right")),
+            )
+            for g in self.groups
+        ]
+
+    def run(self, starter: Starter = at_once) -> StageHistory:
+        """Walk the checkpoints; return the history.
+
+        The engagement table reads only the log, so `starter` may work it out meanwhile.
+        """
+        if self.points:
+            table = starter(lambda: self._scores(self.credited(int(self.point_us[-1]))))
+        else:
+            table = no_engagement
         size = self.size
         decay = self.model.decay_per_30_days
         lines = engagement_lines(self.rules)
@@ -645,19 +718,13 @@ class _Replay:
         stage = np.full(size, NONE, dtype=np.int8)
         promoted = np.zeros(size, dtype=np.int64)  # checkpoint of the last promotion
         facts = _FactState(self.state, size)
-        history = StageHistory([], {}, [])
+        history = StageHistory([], {}, no_engagement())
         bounds = [(0, 0)] * len(self.groups)  # per group: (lo, b) at the last checkpoint
         for k, point in enumerate(self.point_us.tolist()):
             facts.advance(point)
             # Engagement: carried from the last checkpoint, plus what entered the window,
             # minus what left it.
-            now = [
-                (
-                    int(np.searchsorted(g.ts, point - self.window, side="left")),
-                    int(np.searchsorted(g.ts, point, side="right")),
-                )
-                for g in self.groups
-            ]
+            now = self.credited(point)
             if k:
                 elapsed = decay ** (((point - int(self.point_us[k - 1])) / US) / MONTH)
                 # Someone credited since the last checkpoint was aged by real time; anyone
@@ -692,8 +759,7 @@ class _Replay:
             if present.any():
                 final = k == len(self.points) - 1
                 self._place(k, present, score, mass, lines, stage, promoted, facts, final, history)
-        if self.points:
-            history.engagement = self._scores(bounds)
+        history.engagement = table()
         history.exact = self.exact
         return history
 
@@ -831,8 +897,8 @@ class _Replay:
             codes[i] = code
         return codes
 
-    def _scores(self, bounds: list[tuple[int, int]]) -> list[tuple[Any, ...]]:
-        """Return the engagement rows per (person, community) at the newest checkpoint."""
+    def _scores(self, bounds: list[tuple[int, int]]) -> EngagementTable:
+        """Return the engagement per (person, community) at the newest checkpoint."""
         log = self.log
         point = int(self.point_us[-1])
         decay = self.model.decay_per_30_days
@@ -890,18 +956,9 @@ class _Replay:
         for u in np.flatnonzero(edge).tolist():
             who, cid = divmod(int(keys_kept[u]), width)
             total[u] = self._exact_score(who, cid, point)
-        seen_at = latest != NOT_SEEN
-        when = np.where(seen_at, latest, 0).astype("datetime64[us]").astype(datetime).tolist()
-        return list(
-            zip(
-                (keys_kept // width).tolist(),
-                (keys_kept % width).tolist(),
-                rounded(np.maximum(total, 0.0), 3).tolist(),
-                [w.replace(tzinfo=UTC) if s else None for w, s in zip(when, seen_at.tolist(),
-                                                                      strict=True)],
-                repeat(self.points[-1]),
-                strict=False,  # `repeat` is endless
-            )
+        return EngagementTable(
+            keys_kept // width, keys_kept % width, rounded(np.maximum(total, 0.0), 3), latest,
+            self.points[-1],
         )  # fmt: skip
 
     def _exact_score(self, who: int, cid: int, point: int) -> float:
@@ -960,8 +1017,12 @@ def replay_log(
     config: RetainConfig,
     tier_prices: Mapping[str, float],
     points: list[datetime],
+    starter: Starter = at_once,
 ) -> StageHistory:
-    """Replay `log`, placing everyone at each of `points`; return the stage history."""
+    """Replay `log`, placing everyone at each of `points`; return the stage history.
+
+    `starter` is handed the engagement table's work (by default it is done at once).
+    """
     if not len(log.message_ts) and not len(log.ts):
-        return StageHistory([], {}, [])
-    return _Replay(log, config, tier_prices, points).run()
+        return StageHistory([], {}, no_engagement())
+    return _Replay(log, config, tier_prices, points).run(starter)
