@@ -323,7 +323,18 @@ def engagement_ids(engine: Engine) -> list[tuple[Any, ...]]:
         return [tuple(row) for row in session.execute(query)]
 
 
-def test_engagement_is_kept_on_a_rerun_and_rewritten_after_new_events(engine: Engine) -> None:
+def test_engagement_is_kept_on_a_rerun_updated_in_place_and_rewritten(
+    engine: Engine, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    inserted: list[int] = []  # engagement rows inserted, per recompute
+    real_insert = retain_stages._insert
+
+    def counted(session: Any, model: Any, columns: Any, rows: Any, **kw: Any) -> None:
+        if model is r.Engagement:
+            inserted.append(len(rows))
+        real_insert(session, model, columns, rows, **kw)
+
+    monkeypatch.setattr(retain_stages, "_insert", counted)
     world = random_world(3)
     events = world[:3] + sorted(world[3:], key=lambda e: e["ts"])
     ingest(engine, events[:700])
@@ -332,10 +343,22 @@ def test_engagement_is_kept_on_a_rerun_and_rewritten_after_new_events(engine: En
     assert before
     assert_matches_reference(engine, CONFIGS["iron40"])  # other stage rules, same engagement
     assert engagement_ids(engine) == before  # the same rows under the same ids
-    ingest(engine, events[700:])
+    # Another decay: the same (person, community) cells, other scores, updated in place.
+    faster = RetainConfig(engagement=EngagementModel(decay_per_30_days=0.7))
+    assert_matches_reference(engine, faster)
+    updated = engagement_ids(engine)
+    assert [row[:3] for row in updated] == [row[:3] for row in before]
+    assert sum(a[3] != b[3] for a, b in zip(updated, before, strict=True)) > len(before) // 2
+    assert inserted == [len(before), 0, 0]  # the first write, then none
+    assert_matches_reference(engine, CONFIGS["window3"])  # cells only joins filled go
+    assert len(engagement_ids(engine)) < len(before)
+    assert inserted[-1] == 0
+    ingest(engine, events[700:])  # new people and cells: inserted beside the updated rows
     assert_matches_reference(engine, CONFIGS["default"])
     after = engagement_ids(engine)
-    assert len({row[4] for row in after}) == 1  # every row rewritten at the later as-of time
+    assert len(after) > len(before)
+    assert 0 < inserted[-1] < len(after)
+    assert len({row[4] for row in after}) == 1  # every row at the later as-of time
     assert after[0][4] > before[0][4]
 
 

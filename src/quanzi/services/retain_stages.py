@@ -21,7 +21,7 @@ from collections.abc import Callable, Generator, Iterator, Sequence
 from contextlib import closing, contextmanager
 from dataclasses import dataclass
 from datetime import datetime, time, timedelta
-from itertools import islice, repeat
+from itertools import chain, islice, repeat
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -461,20 +461,22 @@ def _raw_cursor(session: Session) -> Iterator[Any]:
         cursor.close()
 
 
-def _rows(session: Session, query: Any) -> Generator[tuple[Any, ...], None, None]:
-    """Yield the rows of a query of plain columns; on SQLite through the cursor (no per-value
-    work in SQLAlchemy, for columns whose stored values are already what they read as)."""
+def _batches(session: Session, query: Any) -> Generator[list[tuple[Any, ...]], None, None]:
+    """Yield the rows of a query of plain columns, as tuples, a batch at a time; on SQLite
+    through the cursor (no per-value work in SQLAlchemy, for columns whose stored values
+    are already what they read as)."""
     if not _raw_sqlite(session):
         result = session.execute(query.execution_options(yield_per=FETCH))
         try:
-            yield from result
+            for part in result.partitions(FETCH):
+                yield [tuple(row) for row in part]
         finally:
             result.close()
         return
     with _raw_cursor(session) as cursor:
         cursor.execute(str(query.compile(session.connection())))
         while batch := cursor.fetchmany(FETCH):
-            yield from batch
+            yield batch
 
 
 def _stored_prefix(session: Session, changes: list[tuple[Any, ...]]) -> tuple[int, int]:
@@ -486,18 +488,18 @@ def _stored_prefix(session: Session, changes: list[tuple[Any, ...]]) -> tuple[in
     if _raw_sqlite(session):  # read as stored (times as text): compare with what is stored
         dialect = session.connection().dialect
         wanted = _bound(changes, _sqlite_binders(table, CHANGE_COLUMNS, dialect))
-    with closing(_rows(session, query)) as rows:
-        same = _same_rows(rows, wanted)
+    with closing(_batches(session, query)) as batches:
+        same = _same_rows(batches, wanted)
     if not same:
         return 0, 0
     last = select(table.c.id).order_by(table.c.id).offset(same - 1).limit(1)
     return same, int(session.scalar(last) or 0)
 
 
-def _same_rows(rows: Iterator[tuple[Any, ...]], wanted: list[tuple[Any, ...]]) -> int:
+def _same_rows(batches: Iterator[list[tuple[Any, ...]]], wanted: list[tuple[Any, ...]]) -> int:
     """Return how many stored rows, from the first, equal `wanted` in order."""
     same = 0
-    while batch := [tuple(row) for row in islice(rows, FETCH)]:
+    for batch in batches:
         part = wanted[same : same + len(batch)]
         if batch == part:  # a whole batch compared at once
             same += len(batch)
@@ -539,44 +541,111 @@ def _engagement_rows(session: Session, table: EngagementTable) -> list[tuple[Any
     )  # fmt: skip
 
 
-def _engagement_kept(session: Session, rows: list[tuple[Any, ...]]) -> bool:
-    """Tell whether the stored engagement rows are `rows`, in order (then they are kept)."""
+@dataclass
+class _EngagementDiff:
+    """What turns the stored engagement rows into the new ones, cell by cell."""
+
+    updates: list[tuple[Any, ...]]  # (score, last_active, as_of, row id)
+    inserts: list[tuple[Any, ...]]  # ENGAGEMENT_COLUMNS
+    deletes: list[int]  # row ids
+
+    def __len__(self) -> int:
+        return len(self.updates) + len(self.inserts) + len(self.deletes)
+
+
+def _cells(people: Sequence[int], communities: Sequence[int]) -> np.ndarray:
+    """Return one integer per (person, community) cell."""
+    return (np.asarray(people, dtype=np.int64) << 32) | np.asarray(communities, dtype=np.int64)
+
+
+def _engagement_diff(session: Session, rows: list[tuple[Any, ...]]) -> _EngagementDiff:
+    """Compare the stored engagement rows with `rows`, matched by (person, community)."""
     table = m.table(r.Engagement)
-    if session.scalar(select(func.count()).select_from(table)) != len(rows):
-        return False
-    query = select(*(table.c[n] for n in ENGAGEMENT_COLUMNS)).order_by(table.c.id)
-    # Most often the as-of time moved and the first batch read already differs.
-    with closing(_rows(session, query)) as stored:
-        return _same_rows(stored, rows) == len(rows)
+    query = select(table.c.id, *(table.c[n] for n in ENGAGEMENT_COLUMNS)).order_by(table.c.id)
+    with closing(_batches(session, query)) as batches:
+        stored = list(chain.from_iterable(batches))
+    if len(stored) == len(rows) and [row[1:] for row in stored] == rows:
+        return _EngagementDiff([], [], [])  # a rerun: the same rows in the same order
+    if not stored:
+        return _EngagementDiff([], rows, [])
+    ids, people, communities = (list(c) for c in islice(zip(*stored, strict=True), 3))
+    old_cells = _cells(people, communities)
+    new_cells = _cells([row[0] for row in rows], [row[1] for row in rows])
+    order = np.argsort(old_cells)
+    at = np.minimum(np.searchsorted(old_cells[order], new_cells), len(order) - 1)
+    matched = old_cells[order][at] == new_cells
+    old_of_new = order[at]
+    updates = [
+        (*rows[i][2:], ids[j])
+        for i, j in zip(np.flatnonzero(matched).tolist(), old_of_new[matched].tolist(),
+                        strict=True)
+        if rows[i][2:] != stored[j][3:]
+    ]  # fmt: skip
+    kept = np.zeros(len(stored), dtype=np.bool_)
+    kept[old_of_new[matched]] = True
+    inserts = [rows[i] for i in np.flatnonzero(~matched).tolist()]
+    deletes = [ids[j] for j in np.flatnonzero(~kept).tolist()]
+    return _EngagementDiff(updates, inserts, deletes)
+
+
+def _update_engagement(session: Session, updates: list[tuple[Any, ...]]) -> None:
+    """Set (score, last_active, as_of) of engagement row ids, in executemany batches."""
+    if _raw_sqlite(session):  # the values are as SQLite stores them
+        with _raw_cursor(session) as cursor:
+            for start in range(0, len(updates), CHUNK):
+                cursor.executemany(
+                    "UPDATE engagement SET score = ?, last_active = ?, as_of = ? WHERE id = ?",
+                    updates[start : start + CHUNK],
+                )
+        return
+    table = m.table(r.Engagement)
+    names = ("new_score", "new_last_active", "new_as_of", "row_id")
+    statement = (
+        update(table)
+        .where(table.c.id == bindparam("row_id"))
+        .values(
+            score=bindparam("new_score"),
+            last_active=bindparam("new_last_active"),
+            as_of=bindparam("new_as_of"),
+        )
+    )
+    connection = session.connection()
+    for start in range(0, len(updates), CHUNK):
+        batch = [dict(zip(names, row, strict=True)) for row in updates[start : start + CHUNK]]
+        connection.execute(statement, batch)
 
 
 def _write(session: Session, history: StageHistory) -> tuple[int, dict[str, int]]:
     """Replace history and engagement; set every person's stage; return (people, counts).
 
     History rows the store already holds, in order, from the first, are kept: a recompute
-    after new events changes only the latest checkpoints' rows. Engagement is kept when
-    every row is the same (a recompute with no new events), else rewritten.
+    after new events changes only the latest checkpoints' rows. Engagement rows are matched
+    by (person, community): changed ones are updated in place, new cells inserted, gone ones
+    deleted; a rerun with no new events changes none.
     """
     same, last = _stored_prefix(session, history.changes)
     fresh = history.changes[same:]
     engagement = _engagement_rows(session, history.engagement)
-    kept = _engagement_kept(session, engagement)
+    diff = _engagement_diff(session, engagement)
     # Rewriting most of a table: its indexes are dropped and built once after.
-    rebuilt = (() if kept else (r.Engagement,)) + ((r.StageChange,) if len(fresh) > same else ())
+    rebuilt = ((r.StageChange,) if len(fresh) > same else ()) + (
+        (r.Engagement,) if 2 * len(diff) > len(engagement) else ()
+    )
     with _indexes_rebuilt(session, rebuilt):
         if last:
             session.execute(delete(r.StageChange).where(r.StageChange.id > last))
         else:
             session.execute(delete(r.StageChange))
         _insert(session, r.StageChange, CHANGE_COLUMNS, fresh)
-        if not kept:
-            session.execute(delete(r.Engagement))
-            _insert(session, r.Engagement, ENGAGEMENT_COLUMNS, engagement, stored=True)
+        for chunk in chunked(diff.deletes):
+            session.execute(delete(r.Engagement).where(r.Engagement.id.in_(chunk)))
+        _update_engagement(session, diff.updates)
+        _insert(session, r.Engagement, ENGAGEMENT_COLUMNS, diff.inserts, stored=True)
     stages: dict[str, int] = defaultdict(int)
     updates: list[tuple[str, str, int]] = []
     people = 0
     query = select(m.Person.id, m.Person.stage, m.Person.stage_reason)
-    for pid, stage, reason in _rows(session, query):
+    for pid, stage, reason in chain.from_iterable(_batches(session, query)):
         people += 1
         placed = history.people.get(pid, DEFAULT_PLACE)
         stages[placed[0]] += 1
