@@ -315,6 +315,64 @@ def test_a_rerun_rewrites_no_history(engine: Engine) -> None:
     assert history_ids(engine) == before  # the same rows under the same ids
 
 
+@pytest.mark.parametrize("name", ["default", "iron40", "window3"])
+def test_digests_keep_the_checkpoints_a_row_comparison_keeps(engine: Engine, name: str) -> None:
+    world = random_world(4)
+    events = world[:3] + sorted(world[3:], key=lambda e: e["ts"])
+    ingest(engine, events[:600])
+    recompute_stages(engine)
+    ingest(engine, events[600:])  # the last weeks arrive
+    _, new = history(engine, CONFIGS[name])
+    with reading(engine) as session:
+        known = retain_stages._last_digests(session)
+        by_digest = retain_stages._digest_prefix(session, known, new)
+        by_rows = retain_stages._stored_prefix(session, new.changes)
+    # The digests keep the leading checkpoints whose rows are all the same: up to the last
+    # checkpoint boundary the rows agree to.
+    boundaries = [0, *np.cumsum([rows for _, rows, _ in new.digests]).tolist()]
+    assert by_digest[0] in boundaries
+    assert by_digest[0] <= by_rows[0]
+    assert boundaries[boundaries.index(by_digest[0]) + 1] >= by_rows[0]
+    if by_digest[0]:  # the same last row kept, by its id
+        assert by_digest[1] == history_ids(engine)[by_digest[0] - 1][0]
+    if name == "default":
+        assert by_digest[0] > 10
+
+
+def test_a_rerun_reads_no_stored_rows_back(engine: Engine, monkeypatch: pytest.MonkeyPatch) -> None:
+    ingest(engine, random_world(6))
+    recompute_stages(engine)
+    before = history_ids(engine), engagement_ids(engine)
+
+    def refused(*args: Any) -> Any:
+        raise AssertionError("stored rows read back")
+
+    monkeypatch.setattr(retain_stages, "_stored_prefix", refused)
+    monkeypatch.setattr(retain_stages, "_engagement_diff", refused)
+    assert_matches_reference(engine, CONFIGS["default"])
+    assert (history_ids(engine), engagement_ids(engine)) == before
+
+
+def test_rows_changed_behind_the_last_run_or_no_digests_are_compared_row_by_row(
+    engine: Engine,
+) -> None:
+    from sqlalchemy import delete, update
+
+    from quanzi.store.db import transaction
+
+    ingest(engine, random_world(6))
+    recompute_stages(engine)
+    with transaction(engine) as session:  # rows lost outside any recompute
+        session.execute(delete(r.StageChange).where(r.StageChange.id == 1))
+        session.execute(delete(r.Engagement).where(r.Engagement.id == 1))
+    assert_matches_reference(engine, CONFIGS["default"])
+    before = history_ids(engine)
+    with transaction(engine) as session:  # as a run by an older version leaves it
+        session.execute(update(r.StageRun).values(digests=None))
+    assert_matches_reference(engine, CONFIGS["default"])
+    assert history_ids(engine) == before  # compared row by row: all kept
+
+
 def engagement_ids(engine: Engine) -> list[tuple[Any, ...]]:
     """Return the stored engagement rows with their row ids, in row order."""
     with reading(engine) as session:

@@ -19,10 +19,11 @@ Times are µs since the epoch (UTC).
 
 from __future__ import annotations
 
+import hashlib
 from bisect import bisect_right
 from collections import Counter
 from collections.abc import Callable, Iterator, Mapping, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
 from itertools import repeat
 from typing import Any
@@ -73,6 +74,8 @@ BLOCK = 1 << 22
 # Rows summed at once into the per-(person, community) table: each step passes over the
 # whole table, so fewer, larger steps (a few hundred MB of temporaries).
 TABLE_BLOCK = 1 << 24
+# Part of every digest of stored results: changed when what the digests cover changes.
+DIGEST_VERSION = 1
 
 Ints = NDArray[np.int64]
 Floats = NDArray[np.float64]
@@ -188,6 +191,29 @@ class StageHistory:
     engagement: EngagementTable
     exact: int = 0  # scores recomputed event by event because the last bits could matter
     disagreements: int = 0  # rows where `place` and `place_many` differed (should be none)
+    # Per checkpoint placed at, in order: (its time in µs, its rows in `changes`, a digest).
+    digests: list[tuple[int, int, str]] = field(default_factory=list)
+
+
+def change_digest(
+    at: int, who: Ints, before: Codes, after: Codes, reasons: list[str], score: Floats
+) -> tuple[int, int, str]:
+    """Return (time, rows, digest) of one checkpoint's changes of stage."""
+    digest = hashlib.blake2b(repr((DIGEST_VERSION, STAGES, at)).encode(), digest_size=16)
+    for values in (who.astype("<i8"), before.astype("i1"), after.astype("i1"), score.astype("<f8")):
+        digest.update(values.tobytes())
+    digest.update("\x1f".join(reasons).encode())
+    return at, len(who), digest.hexdigest()
+
+
+def engagement_digest(table: EngagementTable) -> str:
+    """Return a digest of an engagement table (its cells, scores, times and as-of time)."""
+    at = to_us(table.as_of) if table.as_of is not None else None
+    digest = hashlib.blake2b(repr((DIGEST_VERSION, at)).encode(), digest_size=16)
+    for values in (table.person, table.community, table.last_active):
+        digest.update(values.astype("<i8").tobytes())
+    digest.update(table.score.astype("<f8").tobytes())
+    return digest.hexdigest()
 
 
 class _Facts:
@@ -868,17 +894,20 @@ class _Replay:
         names = np.array([*STAGES, None], dtype=object)  # a rank of -1 names no stage
         reasons = np.array([f[1] for f in found], dtype=object)[group]
         moved = ranks != held
+        who, before, after = rows[moved], held[moved], ranks[moved]
+        why, score = reasons[moved].tolist(), rounded(shown[moved], 3)
         history.changes.extend(
             zip(
-                rows[moved].tolist(),
+                who.tolist(),
                 repeat(as_of),
-                names[held[moved]].tolist(),
-                names[ranks[moved]].tolist(),
-                reasons[moved].tolist(),
-                rounded(shown[moved], 3).tolist(),
+                names[before].tolist(),
+                names[after].tolist(),
+                why,
+                score.tolist(),
                 strict=False,  # `repeat` is endless
             )
         )
+        history.digests.append(change_digest(int(self.point_us[k]), who, before, after, why, score))
         if final:
             history.people.update(
                 zip(rows.tolist(), zip(names[ranks].tolist(), reasons.tolist(), strict=True),

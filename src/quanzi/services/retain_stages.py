@@ -42,6 +42,7 @@ from quanzi.domain.retain_replay import (
     EventLog,
     StageHistory,
     at_once,
+    engagement_digest,
     replay_log,
     to_us,
 )
@@ -615,21 +616,70 @@ def _update_engagement(session: Session, updates: list[tuple[Any, ...]]) -> None
         connection.execute(statement, batch)
 
 
-def _write(session: Session, history: StageHistory) -> tuple[int, dict[str, int]]:
+def _last_digests(session: Session) -> dict[str, Any] | None:
+    """Return the digests the last recompute kept of what it stored (None: none kept)."""
+    query = select(r.StageRun.digests).order_by(r.StageRun.id.desc()).limit(1)
+    text = session.scalar(query)
+    return json.loads(text) if text else None
+
+
+def _digests(history: StageHistory) -> dict[str, Any]:
+    """Return the digests to keep of what this recompute stores."""
+    return {
+        "history": [list(d) for d in history.digests],
+        "changes": len(history.changes),
+        "engagement": engagement_digest(history.engagement),
+        "cells": len(history.engagement),
+    }
+
+
+def _count(session: Session, model: type[m.Base]) -> int:
+    return int(session.scalar(select(func.count()).select_from(m.table(model))) or 0)
+
+
+def _digest_prefix(
+    session: Session, known: dict[str, Any] | None, history: StageHistory
+) -> tuple[int, int] | None:
+    """Return (rows kept, id of the last) from the last run's digests: the rows of the leading
+    checkpoints whose digests are the same; None when they cannot tell."""
+    if known is None or _count(session, r.StageChange) != known["changes"]:
+        return None
+    same = 0
+    for old, new in zip(known["history"], history.digests, strict=False):
+        if tuple(old) != new:
+            break
+        same += new[1]
+    if not same:
+        return 0, 0
+    table = m.table(r.StageChange)
+    last = select(table.c.id).order_by(table.c.id).offset(same - 1).limit(1)
+    return same, int(session.scalar(last) or 0)
+
+
+def _write(
+    session: Session, history: StageHistory, known: dict[str, Any] | None = None
+) -> tuple[int, dict[str, int]]:
     """Replace history and engagement; set every person's stage; return (people, counts).
 
     History rows the store already holds, in order, from the first, are kept: a recompute
     after new events changes only the latest checkpoints' rows. Engagement rows are matched
     by (person, community): changed ones are updated in place, new cells inserted, gone ones
-    deleted; a rerun with no new events changes none.
+    deleted; a rerun with no new events changes none. With the digests the last run kept
+    (`known`), what they show the same is not read back.
     """
-    same, last = _stored_prefix(session, history.changes)
+    same, last = _digest_prefix(session, known, history) or _stored_prefix(session, history.changes)
     fresh = history.changes[same:]
-    engagement = _engagement_rows(session, history.engagement)
-    diff = _engagement_diff(session, engagement)
+    if (
+        known is not None
+        and known["engagement"] == engagement_digest(history.engagement)
+        and _count(session, r.Engagement) == known["cells"]
+    ):
+        diff = _EngagementDiff([], [], [])  # the stored rows are these: nothing to write
+    else:
+        diff = _engagement_diff(session, _engagement_rows(session, history.engagement))
     # Rewriting most of a table: its indexes are dropped and built once after.
     rebuilt = ((r.StageChange,) if len(fresh) > same else ()) + (
-        (r.Engagement,) if 2 * len(diff) > len(engagement) else ()
+        (r.Engagement,) if 2 * len(diff) > len(history.engagement) else ()
     )
     with _indexes_rebuilt(session, rebuilt):
         if last:
@@ -701,7 +751,7 @@ def recompute_stages(
         events = len(log.message_ts) + len(log.ts)
         starter = in_child if events >= PARALLEL_EVENTS else at_once
         history = replay_log(log, config, prices, points, starter)
-        people, stages = _write(session, history)
+        people, stages = _write(session, history, _last_digests(session))
         session.add(
             r.StageRun(
                 as_of=last or utcnow(),
@@ -709,6 +759,7 @@ def recompute_stages(
                 last_event_id=newest or 0,
                 people=people,
                 changes=len(history.changes),
+                digests=json.dumps(_digests(history)),
             )
         )
     return RecomputeReport(last, people, len(history.changes), len(points), stages)

@@ -36,6 +36,9 @@ class StageRun(Base):
     last_event_id: Mapped[int] = mapped_column(BigInteger, default=0)
     people: Mapped[int] = mapped_column(Integer, default=0)
     changes: Mapped[int] = mapped_column(Integer, default=0)
+    # Digests of what this run stored (JSON: per checkpoint, and of the engagement table), so
+    # the next run knows which stored rows it would write again without reading them.
+    digests: Mapped[str | None] = mapped_column(Text)
 
 
 class Engagement(Base):
