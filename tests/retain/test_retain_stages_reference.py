@@ -17,7 +17,7 @@ from quanzi.domain.retain_config import RetainConfig
 from quanzi.domain.retain_engagement import EngagementModel
 from quanzi.domain.retain_stages import STAGES, PersonFacts, StageRules, place, rank
 from quanzi.domain.retain_stages_batch import FactArrays, place_many, role_flags
-from quanzi.services import retain_stages
+from quanzi.services import retain_stages, retain_stages_write
 from quanzi.services.ingest import ingest_objects
 from quanzi.services.retain_stages import checkpoints, read_log, recompute_stages
 from quanzi.store import models as m
@@ -144,7 +144,7 @@ def test_every_score_recomputed_event_by_event_still_matches(
 
 def test_portable_writes_match_reference(engine: Engine, monkeypatch: pytest.MonkeyPatch) -> None:
     # The SQLAlchemy Core inserts and updates other backends get, here on SQLite.
-    monkeypatch.setattr(retain_stages, "RAW_SQLITE_WRITES", False)
+    monkeypatch.setattr(retain_stages_write, "RAW_SQLITE_WRITES", False)
     ingest(engine, random_world(1))
     assert_matches_reference(engine, CONFIGS["default"])
     assert_matches_reference(engine, CONFIGS["iron40-grace7"])  # people's stages rewritten
@@ -324,9 +324,9 @@ def test_digests_keep_the_checkpoints_a_row_comparison_keeps(engine: Engine, nam
     ingest(engine, events[600:])  # the last weeks arrive
     _, new = history(engine, CONFIGS[name])
     with reading(engine) as session:
-        known = retain_stages._last_digests(session)
-        by_digest = retain_stages._digest_prefix(session, known, new)
-        by_rows = retain_stages._stored_prefix(session, new.changes)
+        known = retain_stages_write.last_digests(session)
+        by_digest = retain_stages_write._digest_prefix(session, known, new)
+        by_rows = retain_stages_write._stored_prefix(session, new.changes)
     # The digests keep the leading checkpoints whose rows are all the same: up to the last
     # checkpoint boundary the rows agree to.
     boundaries = [0, *np.cumsum([rows for _, rows, _ in new.digests]).tolist()]
@@ -347,8 +347,8 @@ def test_a_rerun_reads_no_stored_rows_back(engine: Engine, monkeypatch: pytest.M
     def refused(*args: Any) -> Any:
         raise AssertionError("stored rows read back")
 
-    monkeypatch.setattr(retain_stages, "_stored_prefix", refused)
-    monkeypatch.setattr(retain_stages, "_engagement_diff", refused)
+    monkeypatch.setattr(retain_stages_write, "_stored_prefix", refused)
+    monkeypatch.setattr(retain_stages_write, "_engagement_diff", refused)
     assert_matches_reference(engine, CONFIGS["default"])
     assert (history_ids(engine), engagement_ids(engine)) == before
 
@@ -385,14 +385,14 @@ def test_engagement_is_kept_on_a_rerun_updated_in_place_and_rewritten(
     engine: Engine, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     inserted: list[int] = []  # engagement rows inserted, per recompute
-    real_insert = retain_stages._insert
+    real_insert = retain_stages_write._insert
 
     def counted(session: Any, model: Any, columns: Any, rows: Any, **kw: Any) -> None:
         if model is r.Engagement:
             inserted.append(len(rows))
         real_insert(session, model, columns, rows, **kw)
 
-    monkeypatch.setattr(retain_stages, "_insert", counted)
+    monkeypatch.setattr(retain_stages_write, "_insert", counted)
     world = random_world(3)
     events = world[:3] + sorted(world[3:], key=lambda e: e["ts"])
     ingest(engine, events[:700])
@@ -455,15 +455,56 @@ def test_a_crash_midway_through_the_write_keeps_rows_and_indexes(
     recompute_stages(engine)
     before, names = stored(engine), indexes(engine)
     assert "ix_stage_change_person_id" in names and "ix_engagement_community_score" in names
-    real_insert = retain_stages._insert
+    real_insert = retain_stages_write._insert
 
     def insert_then_crash(session: Any, model: Any, columns: Any, rows: Any, **kw: Any) -> None:
         real_insert(session, model, columns, rows, **kw)
         if model is r.Engagement:  # the history rows are in, the indexes not yet rebuilt
             raise RuntimeError("killed")
 
-    monkeypatch.setattr(retain_stages, "_insert", insert_then_crash)
+    monkeypatch.setattr(retain_stages_write, "_insert", insert_then_crash)
     with pytest.raises(RuntimeError, match="killed"):  # another window: engagement differs
         recompute_stages(engine, CONFIGS["window3"])
     assert indexes(engine) == names
     assert stored(engine) == before
+
+
+def stored_text(path: Path) -> tuple[list[tuple[Any, ...]], list[tuple[Any, ...]]]:
+    """Return the stage tables' rows exactly as SQLite holds them (times as their text)."""
+    import sqlite3
+
+    with sqlite3.connect(path) as connection:
+        changes = connection.execute(
+            "SELECT person_id, ts, from_stage, to_stage, reason, engagement FROM stage_change "
+            "ORDER BY id"
+        ).fetchall()
+        engagement = connection.execute(
+            "SELECT person_id, community_id, score, last_active, as_of FROM engagement "
+            "ORDER BY person_id, community_id"
+        ).fetchall()
+    return changes, engagement
+
+
+def test_the_cursor_stores_the_text_sqlalchemy_stores(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from quanzi.store import migrate
+    from quanzi.store.db import get_engine
+
+    # Times with fractions of a second, which sqlite3 writes only where there are some.
+    world = random_world(2)
+    for i, event in enumerate(world):
+        if i % 3:
+            moment = datetime.fromisoformat(event["ts"]) + timedelta(microseconds=7 * i + 1)
+            event["ts"] = moment.isoformat()
+    stored = []
+    for raw in (True, False):
+        path = tmp_path / f"raw-{raw}.db"
+        engine = get_engine(f"sqlite:///{path}")
+        migrate.upgrade(engine)
+        ingest(engine, world)
+        monkeypatch.setattr(retain_stages_write, "RAW_SQLITE_WRITES", raw)
+        recompute_stages(engine)
+        stored.append(stored_text(path))
+    assert stored[0] == stored[1]
+    assert any("." in row[3] for row in stored[0][1] if row[3])  # fractions were written

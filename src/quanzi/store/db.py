@@ -100,3 +100,15 @@ def rows_where_in(session: Session, model: type[R], column: Any, keys: Iterable[
     for chunk in chunked(sorted(keys)):
         rows.extend(session.scalars(select(model).where(column.in_(chunk))))
     return rows
+
+
+@contextmanager
+def raw_cursor(session: Session) -> Iterator[Any]:
+    """Yield a DBAPI cursor on the session's connection, closed after."""
+    raw = session.connection().connection.dbapi_connection
+    assert raw is not None
+    cursor = raw.cursor()
+    try:
+        yield cursor
+    finally:
+        cursor.close()
