@@ -122,28 +122,29 @@ def _cached(bind: Callable[[Any], Any]) -> Callable[[Any], Any]:
     return cached
 
 
-def _update_people(session: Session, updates: list[tuple[str, str, int]]) -> None:
-    """Set (stage, stage_reason) of person ids, in executemany batches."""
-    person = m.table(m.Person)
-    connection = session.connection()
+def _update_by_id(
+    session: Session, model: type[m.Base], columns: tuple[str, ...], rows: list[tuple[Any, ...]]
+) -> None:
+    """Set `columns` of rows by id, in executemany batches: each row is (values…, id).
+
+    On SQLite the values are bound as they are: they must be as SQLite stores them.
+    """
+    table = m.table(model)
     if _raw_sqlite(session):
+        sql = f"UPDATE {table.name} SET {', '.join(f'{c} = ?' for c in columns)} WHERE id = ?"
         with raw_cursor(session) as cursor:
-            for start in range(0, len(updates), CHUNK):
-                cursor.executemany(
-                    "UPDATE person SET stage = ?, stage_reason = ? WHERE id = ?",
-                    updates[start : start + CHUNK],
-                )
+            for start in range(0, len(rows), CHUNK):
+                cursor.executemany(sql, rows[start : start + CHUNK])
         return
+    names = (*(f"new_{c}" for c in columns), "row_id")
     statement = (
-        update(person)
-        .where(person.c.id == bindparam("pid"))
-        .values(stage=bindparam("placed_stage"), stage_reason=bindparam("placed_reason"))
+        update(table)
+        .where(table.c.id == bindparam("row_id"))
+        .values({c: bindparam(f"new_{c}") for c in columns})
     )
-    for start in range(0, len(updates), CHUNK):
-        batch = [
-            {"placed_stage": stage, "placed_reason": reason, "pid": pid}
-            for stage, reason, pid in updates[start : start + CHUNK]
-        ]
+    connection = session.connection()
+    for start in range(0, len(rows), CHUNK):
+        batch = [dict(zip(names, row, strict=True)) for row in rows[start : start + CHUNK]]
         connection.execute(statement, batch)
 
 
@@ -308,33 +309,6 @@ def _engagement_diff(session: Session, rows: list[tuple[Any, ...]]) -> _Engageme
     return _EngagementDiff(updates, inserts, deletes)
 
 
-def _update_engagement(session: Session, updates: list[tuple[Any, ...]]) -> None:
-    """Set (score, last_active, as_of) of engagement row ids, in executemany batches."""
-    if _raw_sqlite(session):  # the values are as SQLite stores them
-        with raw_cursor(session) as cursor:
-            for start in range(0, len(updates), CHUNK):
-                cursor.executemany(
-                    "UPDATE engagement SET score = ?, last_active = ?, as_of = ? WHERE id = ?",
-                    updates[start : start + CHUNK],
-                )
-        return
-    table = m.table(r.Engagement)
-    names = ("new_score", "new_last_active", "new_as_of", "row_id")
-    statement = (
-        update(table)
-        .where(table.c.id == bindparam("row_id"))
-        .values(
-            score=bindparam("new_score"),
-            last_active=bindparam("new_last_active"),
-            as_of=bindparam("new_as_of"),
-        )
-    )
-    connection = session.connection()
-    for start in range(0, len(updates), CHUNK):
-        batch = [dict(zip(names, row, strict=True)) for row in updates[start : start + CHUNK]]
-        connection.execute(statement, batch)
-
-
 def last_digests(session: Session) -> dict[str, Any] | None:
     """Return the digests the last recompute kept of what it stored (None: none it can use)."""
     query = select(r.StageRun.digests).order_by(r.StageRun.id.desc()).limit(1)
@@ -411,7 +385,7 @@ def write_results(
         _insert(session, r.StageChange, CHANGE_COLUMNS, fresh)
         for chunk in chunked(diff.deletes):
             session.execute(delete(r.Engagement).where(r.Engagement.id.in_(chunk)))
-        _update_engagement(session, diff.updates)
+        _update_by_id(session, r.Engagement, ("score", "last_active", "as_of"), diff.updates)
         _insert(session, r.Engagement, ENGAGEMENT_COLUMNS, diff.inserts, stored=True)
     stages: dict[str, int] = defaultdict(int)
     updates: list[tuple[str, str, int]] = []
@@ -423,5 +397,5 @@ def write_results(
         stages[placed[0]] += 1
         if (stage, reason) != placed:  # unchanged people are not rewritten
             updates.append((placed[0], placed[1], pid))
-    _update_people(session, updates)
+    _update_by_id(session, m.Person, ("stage", "stage_reason"), updates)
     return people, dict(stages)
