@@ -17,14 +17,20 @@ from collections.abc import Callable
 from typing import Any
 
 log = logging.getLogger(__name__)
-ENABLED = True  # turned off, every piece of work is done in the caller's process
+
+# What starts a piece of work and returns what waits for its result.
+Starter = Callable[[Callable[[], Any]], Callable[[], Any]]
+
+
+def at_once(work: Callable[[], Any]) -> Callable[[], Any]:
+    """Do `work` now, here; return what gives its result."""
+    result = work()
+    return lambda: result
 
 
 def can_fork() -> bool:
     """Tell whether work can go to a forked child here (fork exists, a second core too)."""
-    return (
-        ENABLED and "fork" in multiprocessing.get_all_start_methods() and (os.cpu_count() or 1) > 1
-    )
+    return "fork" in multiprocessing.get_all_start_methods() and (os.cpu_count() or 1) > 1
 
 
 def in_child(work: Callable[[], Any]) -> Callable[[], Any]:
@@ -34,8 +40,7 @@ def in_child(work: Callable[[], Any]) -> Callable[[], Any]:
     in this process.
     """
     if not can_fork():
-        result = work()
-        return lambda: result
+        return at_once(work)
     context = multiprocessing.get_context("fork")
     receiver, sender = context.Pipe(duplex=False)
     process = context.Process(target=_run, args=(work, sender), daemon=True)

@@ -44,6 +44,7 @@ from quanzi.domain.retain_stages_batch import (
     rounded,
     tenths,
 )
+from quanzi.parallel import Starter, at_once
 
 KINDS = ("join", "leave", "person", "purchase", "refund", "invite", "activity", "attend")
 JOIN, LEAVE, PERSON, PURCHASE, REFUND, INVITE, ACTIVITY, ATTEND = range(len(KINDS))
@@ -147,39 +148,31 @@ class EngagementTable:
             np.array_equal(getattr(self, c), getattr(other, c)) for c in columns
         )
 
-    def rows(self) -> list[tuple[Any, ...]]:
-        """Return the rows (ENGAGEMENT_COLUMNS), times as aware datetimes."""
+    def rows(self, times: Callable[[Ints], list[Any]] | None = None) -> list[tuple[Any, ...]]:
+        """Return the rows (ENGAGEMENT_COLUMNS); `times` makes the times' values from µs
+        (by default aware datetimes)."""
+        times = times or aware_times
         seen = self.last_active != NOT_SEEN
-        when = np.where(seen, self.last_active, 0).astype("datetime64[us]").astype(datetime)
+        active: list[Any] = [None] * len(self)
+        for i, value in zip(np.flatnonzero(seen).tolist(), times(self.last_active[seen]),
+                            strict=True):  # fmt: skip
+            active[i] = value
+        as_of = None if self.as_of is None else times(np.array([to_us(self.as_of)]))[0]
         return list(
-            zip(
-                self.person.tolist(),
-                self.community.tolist(),
-                self.score.tolist(),
-                [w.replace(tzinfo=UTC) if s else None for w, s in zip(when.tolist(),
-                                                                      seen.tolist(),
-                                                                      strict=True)],
-                repeat(self.as_of),
-                strict=False,  # `repeat` is endless
-            )
+            zip(self.person.tolist(), self.community.tolist(), self.score.tolist(), active,
+                repeat(as_of), strict=False)  # `repeat` is endless
         )  # fmt: skip
+
+
+def aware_times(us: Ints) -> list[datetime]:
+    """Return µs since the epoch as aware UTC datetimes."""
+    return [moment.replace(tzinfo=UTC) for moment in us.astype("datetime64[us]").tolist()]
 
 
 def no_engagement() -> EngagementTable:
     """Return an empty engagement table."""
     empty = np.zeros(0, dtype=np.int64)
     return EngagementTable(empty, empty, np.zeros(0), empty, None)
-
-
-# What starts a piece of work and returns what waits for its result (by default: does it
-# now). The service may hand the engagement table to another core this way.
-Starter = Callable[[Callable[[], Any]], Callable[[], Any]]
-
-
-def at_once(work: Callable[[], Any]) -> Callable[[], Any]:
-    """Do `work` now; return what gives its result."""
-    result = work()
-    return lambda: result
 
 
 @dataclass
@@ -195,25 +188,28 @@ class StageHistory:
     digests: list[tuple[int, int, str]] = field(default_factory=list)
 
 
+def _digest(head: tuple[Any, ...], arrays: Sequence[NDArray[Any]], text: str = "") -> str:
+    """Return a digest of `head` (with the version), the arrays' bytes and `text`."""
+    digest = hashlib.blake2b(repr((DIGEST_VERSION, *head)).encode(), digest_size=16)
+    for values in arrays:
+        digest.update(values.tobytes())
+    digest.update(text.encode())
+    return digest.hexdigest()
+
+
 def change_digest(
     at: int, who: Ints, before: Codes, after: Codes, reasons: list[str], score: Floats
 ) -> tuple[int, int, str]:
     """Return (time, rows, digest) of one checkpoint's changes of stage."""
-    digest = hashlib.blake2b(repr((DIGEST_VERSION, STAGES, at)).encode(), digest_size=16)
-    for values in (who.astype("<i8"), before.astype("i1"), after.astype("i1"), score.astype("<f8")):
-        digest.update(values.tobytes())
-    digest.update("\x1f".join(reasons).encode())
-    return at, len(who), digest.hexdigest()
+    arrays = (who.astype("<i8"), before.astype("i1"), after.astype("i1"), score.astype("<f8"))
+    return at, len(who), _digest((STAGES, at), arrays, "\x1f".join(reasons))
 
 
 def engagement_digest(table: EngagementTable) -> str:
     """Return a digest of an engagement table (its cells, scores, times and as-of time)."""
     at = to_us(table.as_of) if table.as_of is not None else None
-    digest = hashlib.blake2b(repr((DIGEST_VERSION, at)).encode(), digest_size=16)
-    for values in (table.person, table.community, table.last_active):
-        digest.update(values.astype("<i8").tobytes())
-    digest.update(table.score.astype("<f8").tobytes())
-    return digest.hexdigest()
+    columns = (table.person, table.community, table.last_active)
+    return _digest((at,), [*(c.astype("<i8") for c in columns), table.score.astype("<f8")])
 
 
 class _Facts:

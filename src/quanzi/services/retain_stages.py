@@ -31,8 +31,8 @@ from sqlalchemy.orm import Session
 
 from quanzi.config import get_settings
 from quanzi.domain.retain_config import RetainConfig
-from quanzi.domain.retain_replay import KINDS, EventLog, at_once, replay_log, to_us
-from quanzi.parallel import in_child
+from quanzi.domain.retain_replay import KINDS, EventLog, replay_log, to_us
+from quanzi.parallel import at_once, in_child
 from quanzi.services.retain_stages_write import FETCH, digests_of, last_digests, write_results
 from quanzi.store import models as m
 from quanzi.store import models_retain as r
@@ -328,7 +328,8 @@ def recompute_stages(
         events = len(log.message_ts) + len(log.ts)
         starter = in_child if events >= PARALLEL_EVENTS else at_once
         history = replay_log(log, config, prices, points, starter)
-        people, stages = write_results(session, history, last_digests(session))
+        made = digests_of(history)
+        people, stages = write_results(session, history, made, last_digests(session))
         session.add(
             r.StageRun(
                 as_of=last or utcnow(),
@@ -336,7 +337,7 @@ def recompute_stages(
                 last_event_id=newest or 0,
                 people=people,
                 changes=len(history.changes),
-                digests=json.dumps(digests_of(history)),
+                digests=json.dumps(made),
             )
         )
     return RecomputeReport(last, people, len(history.changes), len(points), stages)

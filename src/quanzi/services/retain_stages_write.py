@@ -13,7 +13,7 @@ from collections import defaultdict
 from collections.abc import Callable, Generator, Iterator, Sequence
 from contextlib import closing, contextmanager
 from dataclasses import dataclass
-from itertools import chain, islice, repeat
+from itertools import chain, islice
 from typing import Any
 
 import numpy as np
@@ -23,12 +23,10 @@ from sqlalchemy.orm import Session
 from quanzi.domain.retain_replay import (
     CHANGE_COLUMNS,
     ENGAGEMENT_COLUMNS,
-    NOT_SEEN,
     US,
     EngagementTable,
     StageHistory,
     engagement_digest,
-    to_us,
 )
 from quanzi.store import models as m
 from quanzi.store import models_retain as r
@@ -209,10 +207,16 @@ def _stored_prefix(session: Session, changes: list[tuple[Any, ...]]) -> tuple[in
         wanted = _bound(changes, _sqlite_binders(table, CHANGE_COLUMNS, dialect))
     with closing(_batches(session, query)) as batches:
         same = _same_rows(batches, wanted)
-    if not same:
-        return 0, 0
-    last = select(table.c.id).order_by(table.c.id).offset(same - 1).limit(1)
-    return same, int(session.scalar(last) or 0)
+    return same, _last_kept(session, same)
+
+
+def _last_kept(session: Session, kept: int) -> int:
+    """Return the row id of the last of the first `kept` stored history rows (0 for none)."""
+    if not kept:
+        return 0
+    table = m.table(r.StageChange)
+    last = select(table.c.id).order_by(table.c.id).offset(kept - 1).limit(1)
+    return int(session.scalar(last) or 0)
 
 
 def _same_rows(batches: Iterator[list[tuple[Any, ...]]], wanted: list[tuple[Any, ...]]) -> int:
@@ -246,20 +250,7 @@ def _stored_times(us: np.ndarray) -> list[str]:
 
 def _engagement_rows(session: Session, table: EngagementTable) -> list[tuple[Any, ...]]:
     """Return the engagement rows; on SQLite as it stores them (times as its text)."""
-    if not _raw_sqlite(session):
-        return table.rows()
-    seen = table.last_active != NOT_SEEN
-    active: list[str | None] = [None] * len(table)
-    for i, text in zip(np.flatnonzero(seen).tolist(), _stored_times(table.last_active[seen]),
-                       strict=True):  # fmt: skip
-        active[i] = text
-    as_of = None
-    if table.as_of is not None:
-        as_of = _stored_times(np.array([to_us(table.as_of)], dtype=np.int64))[0]
-    return list(
-        zip(table.person.tolist(), table.community.tolist(), table.score.tolist(), active,
-            repeat(as_of), strict=False)  # `repeat` is endless
-    )  # fmt: skip
+    return table.rows(_stored_times if _raw_sqlite(session) else None)
 
 
 @dataclass
@@ -345,29 +336,28 @@ def _digest_prefix(
         if tuple(old) != new:
             break
         same += new[1]
-    if not same:
-        return 0, 0
-    table = m.table(r.StageChange)
-    last = select(table.c.id).order_by(table.c.id).offset(same - 1).limit(1)
-    return same, int(session.scalar(last) or 0)
+    return same, _last_kept(session, same)
 
 
 def write_results(
-    session: Session, history: StageHistory, known: dict[str, Any] | None = None
+    session: Session,
+    history: StageHistory,
+    made: dict[str, Any],
+    known: dict[str, Any] | None = None,
 ) -> tuple[int, dict[str, int]]:
     """Replace history and engagement; set every person's stage; return (people, counts).
 
     History rows the store already holds, in order, from the first, are kept: a recompute
     after new events changes only the latest checkpoints' rows. Engagement rows are matched
     by (person, community): changed ones are updated in place, new cells inserted, gone ones
-    deleted; a rerun with no new events changes none. With the digests the last run kept
-    (`known`), what they show the same is not read back.
+    deleted; a rerun with no new events changes none. What the digests of this run (`made`,
+    from `digests_of`) and of the last (`known`) show the same is not read back.
     """
     same, last = _digest_prefix(session, known, history) or _stored_prefix(session, history.changes)
     fresh = history.changes[same:]
     if (
         known is not None
-        and known["engagement"] == engagement_digest(history.engagement)
+        and known["engagement"] == made["engagement"]
         and _count(session, r.Engagement) == known["cells"]
     ):
         diff = _EngagementDiff([], [], [])  # the stored rows are these: nothing to write
