@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import math
 from collections import Counter
 from datetime import UTC, datetime, timedelta
@@ -11,6 +12,7 @@ import pytest
 
 from quanzi.domain.retain_config import config_from_toml
 from quanzi.domain.retain_engagement import Contribution, EngagementModel
+from quanzi.domain.retain_replay import JOIN, PURCHASE, REFUND, order_codes, tier_codes
 from quanzi.domain.retain_replay import _once as once_only
 from quanzi.domain.retain_stages import PersonFacts, StageRules, place
 from quanzi.domain.retain_stages_batch import group_rows, rounded, tenths
@@ -184,9 +186,32 @@ def test_rows_alike_in_every_column_share_a_group(span: int) -> None:
 
 def test_keys_seen_once_are_told_apart_from_repeats_and_exclusions() -> None:
     rng = np.random.default_rng(5)
-    keys = [f"o{n}" for n in rng.integers(0, 3000, 5000).tolist()]
-    excluded = {f"o{n}" for n in range(0, 3000, 7)} | {"never-bought"}
-    counts = Counter(keys)
-    want = [counts[k] == 1 and k not in excluded for k in keys]
+    keys = rng.integers(0, 3000, 5000)
+    excluded = np.array([*range(0, 3000, 7), 99_999])  # one never bought
+    counts = Counter(keys.tolist())
+    want = [counts[k] == 1 and k % 7 != 0 for k in keys.tolist()]
     assert once_only(keys, excluded).tolist() == want
     assert 100 < sum(want) < len(keys)  # both kinds are there
+
+
+def test_order_keys_are_coded_as_the_replay_compares_them() -> None:
+    kinds = np.array([PURCHASE, PURCHASE, REFUND, PURCHASE, JOIN, REFUND, PURCHASE, PURCHASE])
+    orders = ["a", "", "a", None, None, None, 7, "7"]
+    sources = ["e1", "e2", None, "e4", None, None, "e7", "e8"]
+    codes = order_codes(kinds, orders, sources).tolist()
+    # A purchase without an order is keyed by its own id; a refund by the order it names
+    # ("None" when it names none, as `str` gives); keys are compared as text.
+    keys = ["a", "e2", "a", "e4", None, "None", "7", "7"]
+    assert [c == -1 for c in codes] == [k is None for k in keys]
+    for i, j in itertools.combinations(range(len(keys)), 2):
+        if keys[i] is not None and keys[j] is not None:
+            assert (codes[i] == codes[j]) == (keys[i] == keys[j]), (i, j)
+
+
+def test_paid_rungs_are_coded_by_community() -> None:
+    kinds = np.array([PURCHASE, PURCHASE, PURCHASE, JOIN, PURCHASE, PURCHASE])
+    items = ["tier:vip", "mug", None, "tier:vip", "tier:", "tier:vip"]
+    codes, names = tier_codes(kinds, items)
+    got = [names[c] if c >= 0 else None for c in codes.tolist()]
+    assert got == ["vip", None, None, None, "", "vip"]
+    assert len(names) == 2

@@ -21,7 +21,6 @@ from __future__ import annotations
 
 import hashlib
 from bisect import bisect_right
-from collections import Counter
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
@@ -99,9 +98,10 @@ class EventLog:
 
     Messages come apart, since they are nearly all of the log and need no payload but their
     type; they are best given in (ts, id) order (else they are sorted). The other kinds
-    carry the few payload fields the rules read: `order`, `item`, `amount` and `source`
-    (the event's own `id`) for purchases and refunds, `role` for joins and roles, `inviter`
-    (the inviter's person id) for joins and invites.
+    carry the few payload fields the rules read: for purchases and refunds a code of the
+    order key (`order_codes`), for purchases the `amount` and the paid rung bought
+    (`tier`, a code into `tiers`, -1 for none: `tier_codes`), `role` for joins and roles,
+    `inviter` (the inviter's person id) for joins and invites.
     """
 
     message_ts: Ints
@@ -117,9 +117,36 @@ class EventLog:
     inviter: Ints
     amount: Floats
     role: Sequence[str | None]
-    order: Sequence[Any]
-    item: Sequence[str | None]
-    source: Sequence[str | None]
+    order: Ints
+    tier: Ints
+    tiers: Sequence[str]
+
+
+def order_codes(kinds: Codes, orders: Sequence[Any], sources: Sequence[Any]) -> Ints:
+    """Code each purchase's and refund's order key: equal keys, equal codes; -1 elsewhere.
+
+    A purchase's key is its `order`, or its own event id (`source`) when it names none; a
+    refund's is the `order` it takes back. Keys are compared as text.
+    """
+    codes: dict[str, int] = {}
+    found = np.full(len(kinds), -1, dtype=np.int64)
+    for i in np.flatnonzero(kinds == PURCHASE).tolist():
+        found[i] = codes.setdefault(str(orders[i] or sources[i]), len(codes))
+    for i in np.flatnonzero(kinds == REFUND).tolist():
+        found[i] = codes.setdefault(str(orders[i]), len(codes))
+    return found
+
+
+def tier_codes(kinds: Codes, items: Sequence[Any]) -> tuple[Ints, list[str]]:
+    """Return, per event, a code of the paid rung a purchase buys (`item` "tier:<community>"),
+    -1 for none, and the rungs' community keys by code."""
+    names: dict[str, int] = {}
+    found = np.full(len(kinds), -1, dtype=np.int64)
+    for i in np.flatnonzero(kinds == PURCHASE).tolist():
+        item = str(items[i] or "")
+        if item.startswith("tier:"):
+            found[i] = names.setdefault(item[5:], len(names))
+    return found, list(names)
 
 
 # The columns of `StageHistory.changes` and `.engagement` rows (those of the store tables).
@@ -256,7 +283,7 @@ class _Stateful:
         self.roles: dict[int, dict[int, str]] = {}
         self.role_sets: dict[int, list[tuple[int, frozenset[str]]]] = {}
         self.flags: dict[int, tuple[bool, bool]] = {}
-        self.orders: dict[str, tuple[int, float]] = {}
+        self.orders: dict[int, tuple[int, float]] = {}
         names = ("communities", "partner", "iron", "orders", "spend", "tier", "referrals")
         self.facts = {name: _Facts() for name in names}
         self.credits: list[tuple[int, int, int, int, float, int]] = []
@@ -291,12 +318,10 @@ class _Stateful:
         """Apply the stateful events of `log`, in (ts, id) order."""
         kind, acting = log.kind, log.person >= 0
         purchases = np.flatnonzero((kind == PURCHASE) & acting)
-        keys = [str(log.order[i] or log.source[i]) for i in purchases.tolist()]
         refunds = np.flatnonzero((kind == REFUND) & acting)
-        refunded = {str(log.order[i]) for i in refunds.tolist()}
         # An order key bought once and never refunded counts once, whatever came before:
         # those need no replay. Repeated or refunded keys are replayed in order.
-        simple = _once(keys, refunded)
+        simple = _once(log.order[purchases], log.order[refunds])
         self.simple_purchases(log, purchases[simple])
         placed = acting & (log.community >= 0)
         roles = np.flatnonzero((kind == PERSON) & placed)
@@ -363,12 +388,14 @@ class _Stateful:
         ts, eid, who, amount = log.ts[rows], log.id[rows], log.person[rows], log.amount[rows]
         self.facts["orders"].extend(ts, eid, who, np.ones(len(rows), dtype=np.int64))
         self.facts["spend"].extend(ts, eid, who, amount)
-        items = [str(log.item[i] or "") for i in rows.tolist()]
-        tiers = [n for n, item in enumerate(items) if item.startswith("tier:")]
-        if tiers:
-            at = np.array(tiers, dtype=np.int64)
-            prices = [self.tier_prices.get(items[n][5:], float(amount[n])) for n in tiers]
-            self.facts["tier"].extend(ts[at], eid[at], who[at], np.array(prices))
+        tier = log.tier[rows]
+        at = np.flatnonzero(tier >= 0)
+        if len(at):
+            # A rung's price, or what was paid when its community has none on record.
+            listed = np.array([self.tier_prices.get(name, np.nan) for name in log.tiers])
+            price = listed[tier[at]]
+            price = np.where(np.isnan(price), amount[at], price)
+            self.facts["tier"].extend(ts[at], eid[at], who[at], price)
 
     def replay(self, log: EventLog, rows: Ints) -> None:
         """Apply the events at positions `rows` of `log` (all with an actor), in (ts, id) order."""
@@ -385,7 +412,7 @@ class _Stateful:
             elif kind == PURCHASE:
                 self.purchase(who, ts, eid, i, log)
             elif kind == REFUND:
-                self.refund(ts, eid, cid, log.order[i])
+                self.refund(ts, eid, cid, int(log.order[i]))
 
     def membership(self, who: int, ts: int, eid: int, cid: int, on: bool, role: str | None) -> None:
         """Join (`on`) or leave a community; a join may carry a role."""
@@ -400,20 +427,20 @@ class _Stateful:
     def purchase(self, who: int, ts: int, eid: int, i: int, log: EventLog) -> None:
         """Count a paid order once per order key."""
         amount = float(log.amount[i])
-        order = str(log.order[i] or log.source[i])
+        order = int(log.order[i])
         if order in self.orders:
             return
         self.orders[order] = (who, amount)
         self.facts["orders"].rows.append((ts, eid, who, 1))
         self.facts["spend"].rows.append((ts, eid, who, amount))
-        item = str(log.item[i] or "")
-        if item.startswith("tier:"):
-            price = self.tier_prices.get(item[5:], amount)
+        tier = int(log.tier[i])
+        if tier >= 0:
+            price = self.tier_prices.get(log.tiers[tier], amount)
             self.facts["tier"].rows.append((ts, eid, who, price))
 
-    def refund(self, ts: int, eid: int, cid: int, order: Any) -> None:
+    def refund(self, ts: int, eid: int, cid: int, order: int) -> None:
         """Take a counted order back and credit the refund to its buyer."""
-        found = self.orders.pop(str(order), None)
+        found = self.orders.pop(order, None)
         if found is None:
             return
         buyer, amount = found
@@ -536,23 +563,10 @@ class _Exact:
         return self.values[k]
 
 
-def _once(keys: list[str], excluded: set[str]) -> NDArray[np.bool_]:
-    """Tell which of `keys` occur only once and are not in `excluded`.
-
-    Compared by hash first, as integers (half the cost of counting millions of
-    strings); keys sharing a hash, repeats or the rare collision, are then counted exactly.
-    """
-    hashes = np.fromiter(map(hash, keys), np.int64, len(keys))
-    _, group, counts = np.unique(hashes, return_inverse=True, return_counts=True)
-    once = counts[group.reshape(-1)] == 1
-    shared = np.flatnonzero(~once).tolist()
-    exact = Counter(keys[i] for i in shared)
-    once[shared] = [exact[keys[i]] == 1 for i in shared]
-    if excluded:
-        marked = np.fromiter(map(hash, excluded), np.int64, len(excluded))
-        for i in np.flatnonzero(once & np.isin(hashes, marked)).tolist():
-            once[i] = keys[i] not in excluded
-    return once
+def _once(keys: Ints, excluded: Ints) -> NDArray[np.bool_]:
+    """Tell which of `keys` occur only once and are not in `excluded`."""
+    _, group, counts = np.unique(keys, return_inverse=True, return_counts=True)
+    return (counts[group.reshape(-1)] == 1) & ~np.isin(keys, excluded)
 
 
 def _first_seen(log: EventLog, size: int) -> tuple[Ints, Ints]:

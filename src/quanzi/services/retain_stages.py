@@ -31,7 +31,14 @@ from sqlalchemy.orm import Session
 
 from quanzi.config import get_settings
 from quanzi.domain.retain_config import RetainConfig
-from quanzi.domain.retain_replay import KINDS, EventLog, replay_log, to_us
+from quanzi.domain.retain_replay import (
+    KINDS,
+    EventLog,
+    order_codes,
+    replay_log,
+    tier_codes,
+    to_us,
+)
 from quanzi.parallel import at_once, in_child
 from quanzi.services.retain_stages_write import FETCH, digests_of, last_digests, write_results
 from quanzi.store import models as m
@@ -241,6 +248,8 @@ def _log(
     message_ts, message_id, message_person, message_community, message_type = messages
     ts, ids, kinds, communities, people = plain
     roles, inviters, orders, items, amounts, sources = fields
+    kinds = kinds.astype(np.int8)
+    tier, tiers = tier_codes(kinds, items)
     return EventLog(
         message_ts=message_ts.astype(np.int64),
         message_id=message_id.astype(np.int64),
@@ -249,15 +258,15 @@ def _log(
         message_type=message_type.astype(np.int8),
         ts=ts.astype(np.int64),
         id=ids.astype(np.int64),
-        kind=kinds.astype(np.int8),
+        kind=kinds,
         community=communities.astype(np.int64),
         person=people.astype(np.int64),
         inviter=np.array([-1 if v is None else v for v in inviters], dtype=np.int64),
         amount=np.array([float(v or 0) for v in amounts], dtype=np.float64),
         role=[v or None for v in roles],
-        order=orders,
-        item=items,
-        source=sources,
+        order=order_codes(kinds, orders, sources),
+        tier=tier,
+        tiers=tiers,
     )
 
 
