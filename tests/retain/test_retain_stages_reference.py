@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections import Counter
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -22,7 +23,7 @@ from quanzi.services.ingest import ingest_objects
 from quanzi.services.retain_stages import checkpoints, read_log, recompute_stages
 from quanzi.store import models as m
 from quanzi.store import models_retain as r
-from quanzi.store.db import reading
+from quanzi.store.db import reading, transaction
 from tests.retain.retain_fixture import EVENTS
 from tests.retain.stage_reference import replay_reference
 from tests.retain.stage_worlds import demo_world, random_world
@@ -102,6 +103,7 @@ def assert_matches_reference(
     )
     assert engagement == want_engagement
     assert people == reference.people
+    assert report.stages == dict(Counter(stage for stage, _ in people.values()))
 
 
 @pytest.fixture
@@ -363,16 +365,47 @@ def test_a_rerun_reads_no_stored_rows_back(engine: Engine, monkeypatch: pytest.M
 
     monkeypatch.setattr(retain_stages_write, "_stored_prefix", refused)
     monkeypatch.setattr(retain_stages_write, "_engagement_diff", refused)
+    monkeypatch.setattr(retain_stages_write, "_set_people", refused)
     assert_matches_reference(engine, CONFIGS["default"])
     assert (history_ids(engine), engagement_ids(engine)) == before
+
+
+def test_people_are_set_again_when_they_or_their_places_differ(
+    engine: Engine, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    calls: list[int] = []
+    real_set_people = retain_stages_write._set_people
+
+    def counted(session: Any, history: Any) -> Any:
+        calls.append(len(history.people))
+        return real_set_people(session, history)
+
+    monkeypatch.setattr(retain_stages_write, "_set_people", counted)
+    world = random_world(3)
+    events = world[:3] + sorted(world[3:], key=lambda e: e["ts"])
+    ingest(engine, events[:150])
+    assert_matches_reference(engine, CONFIGS["default"])
+    assert_matches_reference(engine, CONFIGS["default"])  # the same people, the same places
+    assert len(calls) == 1
+    assert_matches_reference(engine, CONFIGS["flat"])  # other places
+    assert len(calls) == 2
+    ingest(engine, events[150:])  # new people
+    assert_matches_reference(engine, CONFIGS["iron40-grace7"])
+    assert len(calls) == 3 and calls[-1] > calls[0]
+    with transaction(engine) as session:  # someone with no events, whose stage is not set
+        newcomer = m.Person(key="qq:no-events", first_seen=datetime(2026, 3, 1, tzinfo=UTC))
+        session.add(newcomer)
+        session.flush()
+        newcomer_id = newcomer.id
+    assert_matches_reference(engine, CONFIGS["iron40-grace7"])  # the newcomer placed too
+    assert len(calls) == 4
+    assert stored(engine)[2][newcomer_id] == retain_stages_write.DEFAULT_PLACE
 
 
 def test_rows_changed_behind_the_last_run_or_no_digests_are_compared_row_by_row(
     engine: Engine,
 ) -> None:
     from sqlalchemy import delete, update
-
-    from quanzi.store.db import transaction
 
     ingest(engine, random_world(6))
     recompute_stages(engine)

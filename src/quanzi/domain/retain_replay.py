@@ -202,12 +202,41 @@ def no_engagement() -> EngagementTable:
     return EngagementTable(empty, empty, np.zeros(0), empty, None)
 
 
+@dataclass(eq=False)
+class Places:
+    """Where the replay leaves each person it met: a stage (its rank in STAGES) and the
+    reason, by person id."""
+
+    person: Ints
+    rank: Codes
+    reason: list[str]
+
+    def __len__(self) -> int:
+        return len(self.person)
+
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, Places):
+            return NotImplemented
+        return self.as_dict() == other.as_dict()
+
+    def as_dict(self) -> dict[int, tuple[str, str]]:
+        """Return {person id: (stage, reason)}."""
+        stages = [STAGES[rank] for rank in self.rank.tolist()]
+        return dict(zip(self.person.tolist(), zip(stages, self.reason, strict=True),
+                        strict=True))  # fmt: skip
+
+
+def no_places() -> Places:
+    """Return the places of no one."""
+    return Places(np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int8), [])
+
+
 @dataclass
 class StageHistory:
     """What a replay found: every change of stage, final places, engagement per community."""
 
     changes: list[tuple[Any, ...]]  # CHANGE_COLUMNS
-    people: dict[int, tuple[str, str]]
+    people: Places
     engagement: EngagementTable
     exact: int = 0  # scores recomputed event by event because the last bits could matter
     disagreements: int = 0  # rows where `place` and `place_many` differed (should be none)
@@ -230,6 +259,14 @@ def change_digest(
     """Return (time, rows, digest) of one checkpoint's changes of stage."""
     arrays = (who.astype("<i8"), before.astype("i1"), after.astype("i1"), score.astype("<f8"))
     return at, len(who), _digest((STAGES, at), arrays, "\x1f".join(reasons))
+
+
+def places_digest(places: Places) -> str:
+    """Return a digest of everyone's final stage and reason, in person id order."""
+    order = np.argsort(places.person, kind="stable")
+    reasons = "\x1f".join(places.reason[i] for i in order.tolist())
+    arrays = (places.person[order].astype("<i8"), places.rank[order].astype("i1"))
+    return _digest(("places", STAGES), arrays, reasons)
 
 
 def engagement_digest(table: EngagementTable) -> str:
@@ -754,7 +791,7 @@ class _Replay:
         stage = np.full(size, NONE, dtype=np.int8)
         promoted = np.zeros(size, dtype=np.int64)  # checkpoint of the last promotion
         facts = _FactState(self.state, size)
-        history = StageHistory([], {}, no_engagement())
+        history = StageHistory([], no_places(), no_engagement())
         bounds = [(0, 0)] * len(self.groups)  # per group: (lo, b) at the last checkpoint
         for k, point in enumerate(self.point_us.tolist()):
             facts.advance(point)
@@ -919,10 +956,7 @@ class _Replay:
         )
         history.digests.append(change_digest(int(self.point_us[k]), who, before, after, why, score))
         if final:
-            history.people.update(
-                zip(rows.tolist(), zip(names[ranks].tolist(), reasons.tolist(), strict=True),
-                    strict=True)
-            )  # fmt: skip
+            history.people = Places(rows, ranks, reasons.tolist())
 
     def _role_codes(self, rows: Ints, point: int) -> Ints:
         """Return a code for the roles each row's person holds at `point` (0: none)."""
@@ -1063,5 +1097,5 @@ def replay_log(
     `starter` is handed the engagement table's work (by default it is done at once).
     """
     if not len(log.message_ts) and not len(log.ts):
-        return StageHistory([], {}, no_engagement())
+        return StageHistory([], no_places(), no_engagement())
     return _Replay(log, config, tier_prices, points).run(starter)

@@ -27,6 +27,7 @@ from quanzi.domain.retain_replay import (
     EngagementTable,
     StageHistory,
     engagement_digest,
+    places_digest,
 )
 from quanzi.store import models as m
 from quanzi.store import models_retain as r
@@ -309,14 +310,21 @@ def last_digests(session: Session) -> dict[str, Any] | None:
 
 
 def digests_of(history: StageHistory) -> dict[str, Any]:
-    """Return the digests to keep of what this recompute stores."""
+    """Return the digests to keep of what this recompute stores (`write_results` adds the
+    people it set, `PEOPLE_KEYS`)."""
     return {
         "stored": STORED_FORMAT,
         "history": [list(d) for d in history.digests],
         "changes": len(history.changes),
         "engagement": engagement_digest(history.engagement),
         "cells": len(history.engagement),
+        "places": places_digest(history.people),
     }
+
+
+# What a run keeps of the people it set: their count and largest id (people are added, never
+# removed, so the same two mean the same people) and how many it left in each stage.
+PEOPLE_KEYS = ("person_rows", "person_max", "stages")
 
 
 def _count(session: Session, model: type[m.Base]) -> int:
@@ -351,7 +359,9 @@ def write_results(
     after new events changes only the latest checkpoints' rows. Engagement rows are matched
     by (person, community): changed ones are updated in place, new cells inserted, gone ones
     deleted; a rerun with no new events changes none. What the digests of this run (`made`,
-    from `digests_of`) and of the last (`known`) show the same is not read back.
+    from `digests_of`) and of the last (`known`) show the same is not read back: people
+    too, when they are the same people and their places the same. `made` is given the
+    people's keys (`PEOPLE_KEYS`) to keep for the next run.
     """
     same, last = _digest_prefix(session, known, history) or _stored_prefix(session, history.changes)
     fresh = history.changes[same:]
@@ -377,15 +387,29 @@ def write_results(
             session.execute(delete(r.Engagement).where(r.Engagement.id.in_(chunk)))
         _update_by_id(session, r.Engagement, ("score", "last_active", "as_of"), diff.updates)
         _insert(session, r.Engagement, ENGAGEMENT_COLUMNS, diff.inserts, stored=True)
+    census = (_count(session, m.Person), int(session.scalar(select(func.max(m.Person.id))) or 0))
+    if (
+        known is not None
+        and known.get("places") == made["places"]
+        and (known.get("person_rows"), known.get("person_max")) == census
+    ):
+        stages = dict(known["stages"])  # the same people, left as the last run left them
+    else:
+        stages = _set_people(session, history)
+    made.update(zip(PEOPLE_KEYS, (*census, stages), strict=True))
+    return census[0], stages
+
+
+def _set_people(session: Session, history: StageHistory) -> dict[str, int]:
+    """Give every person their final stage and reason; return how many are in each stage."""
     stages: dict[str, int] = defaultdict(int)
     updates: list[tuple[str, str, int]] = []
-    people = 0
+    places = history.people.as_dict()
     query = select(m.Person.id, m.Person.stage, m.Person.stage_reason)
     for pid, stage, reason in chain.from_iterable(_batches(session, query)):
-        people += 1
-        placed = history.people.get(pid, DEFAULT_PLACE)
+        placed = places.get(pid, DEFAULT_PLACE)
         stages[placed[0]] += 1
         if (stage, reason) != placed:  # unchanged people are not rewritten
             updates.append((placed[0], placed[1], pid))
     _update_by_id(session, m.Person, ("stage", "stage_reason"), updates)
-    return people, dict(stages)
+    return dict(stages)
