@@ -6,6 +6,7 @@ import json
 from pathlib import Path
 
 import numpy as np
+import pyarrow.compute as pc
 import pyarrow.parquet as pq
 import pytest
 from sqlalchemy import Engine
@@ -82,6 +83,32 @@ def test_parquet_log_holds_what_the_store_read_holds(engine: Engine, tmp_path: P
     assert partition(columnar.order[mine]) == partition(log.order[theirs])
     assert tier_names(columnar)[mine].tolist() == tier_names(log)[theirs].tolist()
     assert (log.order >= 0).any() and (log.tier >= 0).any()
+
+
+def test_the_rarer_kinds_are_exported_apart_and_older_exports_still_read(
+    engine: Engine, tmp_path: Path
+) -> None:
+    ingest(engine, random_world(4))
+    directory = exported(engine, tmp_path)
+    events = pq.read_table(directory / "event.parquet")
+    rare = pq.read_table(directory / "event_rare.parquet")
+    others = events.filter(pc.not_equal(events["kind"], "message"))
+    assert rare.equals(others)  # the same rows, columns and order
+    assert 0 < rare.num_rows < events.num_rows  # messages left out
+    log = read_log_parquet(directory)
+    # An export from before the file (version 2): the same log from the whole event file.
+    (directory / "event_rare.parquet").unlink()
+    manifest = json.loads((directory / "manifest.json").read_text(encoding="utf-8"))
+    (directory / "manifest.json").write_text(json.dumps(manifest | {"version": 2}))
+    older = read_log_parquet(directory)
+    mine, theirs = np.argsort(log.id), np.argsort(older.id)  # rows come in no set order
+    for name in ("ts", "id", "kind", "community", "person", "inviter", "amount"):
+        assert np.array_equal(getattr(log, name)[mine], getattr(older, name)[theirs]), name
+    assert [log.role[i] for i in mine] == [older.role[i] for i in theirs]
+    assert partition(log.order[mine]) == partition(older.order[theirs])
+    assert tier_names(log)[mine].tolist() == tier_names(older)[theirs].tolist()
+    assert np.array_equal(log.message_id, older.message_id)
+    assert_matches_reference(engine, CONFIGS["default"], parquet=directory)
 
 
 def test_a_stale_export_is_refused_and_nothing_is_written(engine: Engine, tmp_path: Path) -> None:

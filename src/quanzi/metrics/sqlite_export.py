@@ -90,15 +90,16 @@ def main(database: str, directory: Path, chunk_rows: int, stages: bool) -> None:
         last_event = _number(cursor, "SELECT coalesce(max(id), 0) FROM event")
         for name in EXPORTS:
             total = _number(cursor, f'SELECT count(*) FROM "{EXPORTS[name].table.name}"')
-            rows = write_batches(
+            written = write_batches(
                 directory,
                 name,
                 arrow_schema(name, stages),
                 _batches(cursor, name, chunk_rows, stages),
                 total,
                 lambda n, done, all_: _say({"progress": [n, done, all_]}),
+                stages,
             )
-            tables[name] = {"file": f"{name}.parquet", "rows": rows}
+            tables |= {n: {"file": f"{n}.parquet", "rows": rows} for n, rows in written.items()}
         cursor.execute("COMMIT")
     _say({"last_event_id": last_event, "tables": tables})
 

@@ -17,8 +17,10 @@ import pyarrow.compute as pc
 
 from quanzi.domain.retain_replay import KINDS, MESSAGE, EventLog
 from quanzi.metrics.engines import EngineError, read_manifest
+from quanzi.metrics.export import RARE
 
 STAGE_VERSION = 2  # the first export version whose event log has the stage fields
+RARE_VERSION = 3  # the first with the events other than messages in a file of their own
 
 _MESSAGE_ROWS = "FROM read_parquet(?) WHERE kind = 'message' AND person_id IS NOT NULL"
 _MESSAGES = (
@@ -102,6 +104,14 @@ def _codes(column: Any) -> tuple[np.ndarray, Any]:
     return np.asarray(codes, np.int64), encoded.dictionary
 
 
+def _rare_events(directory: Path) -> str:
+    """Return the file to read the events other than messages from: their own file when the
+    export wrote one (version 3 on), else the whole event log."""
+    if int(read_manifest(directory).get("version", 1)) >= RARE_VERSION:
+        return str(directory / f"{RARE}.parquet")
+    return str(directory / "event.parquet")
+
+
 def read_log_parquet(directory: Path) -> EventLog:
     """Read the stage replay's log from the export in `directory`."""
     connection = duckdb.connect()
@@ -112,7 +122,7 @@ def read_log_parquet(directory: Path) -> EventLog:
         # No ORDER BY: the scan keeps the file's id order (DuckDB preserves insertion order),
         # and ids nearly follow time, so a stable sort by time in numpy is far cheaper.
         messages = _messages(connection, event)
-        others = connection.sql(_OTHERS, params=[event]).to_arrow_table()
+        others = connection.sql(_OTHERS, params=[_rare_events(directory)]).to_arrow_table()
     finally:
         connection.close()
     ids, ts = messages["id"], messages["ts"]
