@@ -203,6 +203,8 @@ def test_order_keys_are_coded_as_the_replay_compares_them() -> None:
     # ("None" when it names none, as `str` gives); keys are compared as text.
     keys = ["a", "e2", "a", "e4", None, "None", "7", "7"]
     assert [c == -1 for c in codes] == [k is None for k in keys]
+    distinct = {k for k in keys if k is not None}
+    assert sorted({c for c in codes if c >= 0}) == list(range(len(distinct)))  # 0, 1, 2…
     for i, j in itertools.combinations(range(len(keys)), 2):
         if keys[i] is not None and keys[j] is not None:
             assert (codes[i] == codes[j]) == (keys[i] == keys[j]), (i, j)
@@ -215,3 +217,17 @@ def test_paid_rungs_are_coded_by_community() -> None:
     got = [names[c] if c >= 0 else None for c in codes.tolist()]
     assert got == ["vip", None, None, None, "", "vip"]
     assert len(names) == 2
+
+
+def test_rows_in_time_then_id_order_are_told_from_others() -> None:
+    from quanzi.domain.retain_replay import _in_order
+
+    rng = np.random.default_rng(8)
+    for _ in range(200):
+        ts = np.sort(rng.integers(0, 6, rng.integers(0, 12)))
+        eid = rng.permutation(len(ts))
+        want = np.array_equal(np.lexsort((eid, ts)), np.arange(len(ts)))
+        assert _in_order(ts, eid) == want
+        order = np.lexsort((eid, ts))
+        assert _in_order(ts[order], eid[order])
+    assert not _in_order(np.array([2, 1]), np.array([1, 2]))  # time runs back

@@ -81,6 +81,8 @@ def test_parquet_log_holds_what_the_store_read_holds(engine: Engine, tmp_path: P
     assert [columnar.role[i] for i in mine] == [log.role[i] for i in theirs]
     # Order keys and rungs are coded in each reader's own way: compare what they name.
     assert partition(columnar.order[mine]) == partition(log.order[theirs])
+    for codes in (columnar.order, log.order):  # 0, 1, 2…: one per key
+        assert np.array_equal(np.unique(codes[codes >= 0]), np.arange(len(set(codes)) - 1))
     assert tier_names(columnar)[mine].tolist() == tier_names(log)[theirs].tolist()
     assert (log.order >= 0).any() and (log.tier >= 0).any()
 

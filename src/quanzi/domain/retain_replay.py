@@ -117,13 +117,14 @@ class EventLog:
     inviter: Ints
     amount: Floats
     role: Sequence[str | None]
-    order: Ints
+    order: Ints  # codes 0, 1, 2… (as few as there are keys), -1 for none
     tier: Ints
     tiers: Sequence[str]
 
 
 def order_codes(kinds: Codes, orders: Sequence[Any], sources: Sequence[Any]) -> Ints:
-    """Code each purchase's and refund's order key: equal keys, equal codes; -1 elsewhere.
+    """Code each purchase's and refund's order key, 0, 1, 2… (equal keys, equal codes); -1
+    elsewhere.
 
     A purchase's key is its `order`, or its own event id (`source`) when it names none; a
     refund's is the `order` it takes back. Keys are compared as text.
@@ -262,11 +263,10 @@ def change_digest(
 
 
 def places_digest(places: Places) -> str:
-    """Return a digest of everyone's final stage and reason, in person id order."""
-    order = np.argsort(places.person, kind="stable")
-    reasons = "\x1f".join(places.reason[i] for i in order.tolist())
-    arrays = (places.person[order].astype("<i8"), places.rank[order].astype("i1"))
-    return _digest(("places", STAGES), arrays, reasons)
+    """Return a digest of everyone's final stage and reason (in the order the replay met
+    them, which the same log gives again)."""
+    arrays = (places.person.astype("<i8"), places.rank.astype("i1"))
+    return _digest(("places", STAGES), arrays, "\x1f".join(places.reason))
 
 
 def engagement_digest(table: EngagementTable) -> str:
@@ -601,9 +601,11 @@ class _Exact:
 
 
 def _once(keys: Ints, excluded: Ints) -> NDArray[np.bool_]:
-    """Tell which of `keys` occur only once and are not in `excluded`."""
-    _, group, counts = np.unique(keys, return_inverse=True, return_counts=True)
-    return (counts[group.reshape(-1)] == 1) & ~np.isin(keys, excluded)
+    """Tell which of `keys` (codes: 0, 1, 2…) occur only once and are not in `excluded`."""
+    size = 1 + int(max(keys.max(initial=-1), excluded.max(initial=-1)))
+    counts = np.bincount(keys, minlength=size)
+    counts[excluded] = 0  # as if never bought once
+    return counts[keys] == 1
 
 
 def _first_seen(log: EventLog, size: int) -> tuple[Ints, Ints]:
@@ -636,12 +638,19 @@ def _near_edge(values: Floats, step: float, tol: Floats) -> NDArray[np.bool_]:
     return np.abs(scaled - np.floor(scaled) - 0.5) * step <= tol
 
 
+def _in_order(ts: Ints, eid: Ints) -> bool:
+    """Tell whether rows are in (ts, id) order, ids unique (ids compared only where times tie,
+    which few do)."""
+    if not bool(np.all(ts[1:] >= ts[:-1])):
+        return False
+    tied = np.flatnonzero(ts[1:] == ts[:-1])
+    return bool(np.all(eid[tied + 1] > eid[tied]))
+
+
 def _in_time_order(log: EventLog) -> EventLog:
     """Return `log` with its messages in (ts, id) order (as readers give them, usually)."""
     ts, eid = log.message_ts, log.message_id
-    if not len(ts) or bool(
-        np.all((ts[1:] > ts[:-1]) | ((ts[1:] == ts[:-1]) & (eid[1:] > eid[:-1])))
-    ):
+    if _in_order(ts, eid):
         return log
     order = np.lexsort((eid, ts))
     return replace(
