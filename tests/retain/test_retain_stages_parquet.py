@@ -113,6 +113,22 @@ def test_the_rarer_kinds_are_exported_apart_and_older_exports_still_read(
     assert_matches_reference(engine, CONFIGS["default"], parquet=directory)
 
 
+def test_messages_too_large_to_pack_are_read_column_by_column(
+    engine: Engine, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from quanzi.metrics import stage_log
+
+    ingest(engine, random_world(2))
+    directory = exported(engine, tmp_path)
+    packed = read_log_parquet(directory)
+    monkeypatch.setattr(stage_log, "PACKED_BITS", 0)
+    apart = read_log_parquet(directory)
+    for name in ("message_ts", "message_id", "message_person", "message_community"):
+        assert np.array_equal(getattr(packed, name), getattr(apart, name)), name
+    assert np.array_equal(packed.message_type, apart.message_type)
+    assert_matches_reference(engine, CONFIGS["default"], parquet=directory)
+
+
 def test_a_stale_export_is_refused_and_nothing_is_written(engine: Engine, tmp_path: Path) -> None:
     ingest(engine, EVENTS[: len(EVENTS) // 2])
     directory = exported(engine, tmp_path)

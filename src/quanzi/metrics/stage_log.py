@@ -18,6 +18,7 @@ import pyarrow.compute as pc
 from quanzi.domain.retain_replay import KINDS, MESSAGE, EventLog
 from quanzi.metrics.engines import EngineError, read_manifest
 from quanzi.metrics.export import RARE
+from quanzi.store.stage_log import PACKED_BITS
 
 STAGE_VERSION = 2  # the first export version whose event log has the stage fields
 RARE_VERSION = 3  # the first with the events other than messages in a file of their own
@@ -28,14 +29,13 @@ _MESSAGES = (
     f"coalesce(message_type, {MESSAGE}) AS message_type {_MESSAGE_ROWS}"
 )
 # Each message's id, person, community (+1, so that none is 0) and type in one integer,
-# when they fit: half the values to hand over (DuckDB grows its numpy results as it goes).
+# when they fit: two columns to hand over instead of five.
 _PACKED = (
     "SELECT epoch_us(ts) AS ts, (id << {id_shift}) | (person_id << {person_shift}) "
     f"| ((coalesce(community_id, -1) + 1) << 2) | coalesce(message_type, {MESSAGE}) AS packed "
     f"{_MESSAGE_ROWS}"
 )
 _LARGEST = "SELECT max(id), max(person_id), max(community_id) FROM read_parquet(?)"
-PACKED_BITS = 63  # what a message's id, person, community and type may fill of an int64
 _KIND_CODES = "[" + ", ".join(f"'{kind}'" for kind in KINDS) + "]"
 # The order key as the replay compares it (`domain.retain_replay.order_codes`), and the paid
 # rung a purchase buys: both as text here, coded by dictionary encoding after.
@@ -67,7 +67,7 @@ def _messages(connection: Any, event: str) -> dict[str, np.ndarray]:
     """Read every message's ts (µs), id, person, community (-1 for none) and type."""
     largest = connection.execute(_LARGEST, [event]).fetchall()[0]
     id_bits, person_bits = (int(v or 0).bit_length() for v in largest[:2])
-    community_bits = (int(largest[2] if largest[2] is not None else -1) + 1).bit_length()
+    community_bits = (int(largest[2] or 0) + 1).bit_length()
     person_shift = 2 + community_bits
     id_shift = person_shift + person_bits
     if id_shift + id_bits > PACKED_BITS:
@@ -119,8 +119,9 @@ def read_log_parquet(directory: Path) -> EventLog:
         connection.execute("SET TimeZone = 'UTC'")
         connection.execute("SET enable_progress_bar = false")
         event = str(directory / "event.parquet")
-        # No ORDER BY: the scan keeps the file's id order (DuckDB preserves insertion order),
-        # and ids nearly follow time, so a stable sort by time in numpy is far cheaper.
+        # No ORDER BY: the scan mostly keeps the file's id order and ids nearly follow time, so
+        # the messages are checked and, if need be, sorted in numpy (far cheaper); the replay
+        # needs no order of the other kinds.
         messages = _messages(connection, event)
         others = connection.sql(_OTHERS, params=[_rare_events(directory)]).to_arrow_table()
     finally:

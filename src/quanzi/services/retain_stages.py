@@ -48,12 +48,12 @@ from quanzi.store.models import utcnow
 from quanzi.store.stage_log import (
     FIELDS,
     KIND_LIST,
+    PACKED_BITS,
     PAYLOAD_KINDS,
     SQLITE_MESSAGE_TYPE,
     message_type,
 )
 
-PACKED_BITS = 63  # what a message's id, person, community and type may fill of an int64
 # From how many events a forked child works out the engagement table (a fork costs some
 # tens of ms; the table takes 7.5 s of a 50M-event replay).
 PARALLEL_EVENTS = 1_000_000
