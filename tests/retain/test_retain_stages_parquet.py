@@ -116,7 +116,7 @@ def test_the_rarer_kinds_are_exported_apart_and_older_exports_still_read(
 def test_messages_too_large_to_pack_are_read_column_by_column(
     engine: Engine, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from quanzi.metrics import stage_log
+    from quanzi.store import stage_log
 
     ingest(engine, random_world(2))
     directory = exported(engine, tmp_path)

@@ -23,6 +23,7 @@ from quanzi.services.ingest import ingest_objects
 from quanzi.services.retain_stages import checkpoints, read_log, recompute_stages
 from quanzi.store import models as m
 from quanzi.store import models_retain as r
+from quanzi.store import stage_log as store_stage_log
 from quanzi.store.db import reading, transaction
 from tests.retain.retain_fixture import EVENTS
 from tests.retain.stage_reference import replay_reference
@@ -154,7 +155,7 @@ def test_portable_writes_match_reference(engine: Engine, monkeypatch: pytest.Mon
 
 def test_fallbacks_match_reference(engine: Engine, monkeypatch: pytest.MonkeyPatch) -> None:
     # Ids too large to pack into one value, and too many communities for a dense table.
-    monkeypatch.setattr(retain_stages, "PACKED_BITS", 0)
+    monkeypatch.setattr(store_stage_log, "PACKED_BITS", 0)
     monkeypatch.setattr(retain_replay, "DENSE_CELLS", 0)
     monkeypatch.setattr(retain_replay, "SCANS", 0)  # an index by person at once
     ingest(engine, random_world(5))

@@ -48,9 +48,9 @@ from quanzi.store.models import utcnow
 from quanzi.store.stage_log import (
     FIELDS,
     KIND_LIST,
-    PACKED_BITS,
     PAYLOAD_KINDS,
     SQLITE_MESSAGE_TYPE,
+    MessagePacking,
     message_type,
 )
 
@@ -127,24 +127,17 @@ def _sqlite_messages(cursor: Any, newest: int) -> tuple[np.ndarray, ...]:
 
     Python's sqlite3 pays per value: the time, and the rest packed into one integer.
     """
-    person_bits = _scalar(cursor, "SELECT coalesce(max(id), 0) FROM person").bit_length()
-    community_bits = _scalar(cursor, "SELECT coalesce(max(id), 0) FROM community").bit_length()
-    person_shift = 2 + community_bits
-    id_shift = person_shift + person_bits
-    if id_shift + newest.bit_length() > PACKED_BITS:
-        return _sqlite_messages_unpacked(cursor, newest)
-    sql = (
-        f"SELECT ts, (id << {id_shift}) | (person_id << {person_shift}) "
-        f"| (coalesce(community_id, 0) << 2) | {SQLITE_MESSAGE_TYPE} {_MESSAGES}"
+    packing = MessagePacking.for_largest(
+        _scalar(cursor, "SELECT coalesce(max(id), 0) FROM person"),
+        _scalar(cursor, "SELECT coalesce(max(id), 0) FROM community"),
     )
+    if not packing.fits(newest):
+        return _sqlite_messages_unpacked(cursor, newest)
+    sql = f"SELECT ts, {packing.sql(SQLITE_MESSAGE_TYPE)} {_MESSAGES}"
     ts, values = _sqlite_fetch(cursor, sql, newest)
     # The scan is in id order, so a stable sort by time gives (ts, id) order.
     order = np.argsort(ts, kind="stable")
-    ts, values = ts[order], values[order]
-    people = (values >> person_shift) & ((1 << person_bits) - 1)
-    communities = (values >> 2) & ((1 << community_bits) - 1)
-    communities = np.where(communities == 0, -1, communities)
-    return ts, values >> id_shift, people, communities, values & 3
+    return ts[order], *packing.unpack(values[order])
 
 
 def _sqlite_fetch(cursor: Any, sql: str, newest: int) -> tuple[np.ndarray, np.ndarray]:

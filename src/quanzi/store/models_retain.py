@@ -36,8 +36,9 @@ class StageRun(Base):
     last_event_id: Mapped[int] = mapped_column(BigInteger, default=0)
     people: Mapped[int] = mapped_column(Integer, default=0)
     changes: Mapped[int] = mapped_column(Integer, default=0)
-    # Digests of what this run stored (JSON: per checkpoint, and of the engagement table), so
-    # the next run knows which stored rows it would write again without reading them.
+    # Digests of what this run stored (JSON: per checkpoint, of the engagement table and of
+    # everyone's final places, with the people's count and largest id), so the next run knows
+    # which stored rows it would write again without reading them.
     digests: Mapped[str | None] = mapped_column(Text)
 
 
