@@ -337,13 +337,16 @@ def _digest_prefix(
 ) -> tuple[int, int] | None:
     """Return (rows kept, id of the last) from the last run's digests: the rows of the leading
     checkpoints whose digests are the same; None when they cannot tell."""
-    if known is None or _count(session, r.StageChange) != known["changes"]:
+    stored = _count(session, r.StageChange)
+    if known is None or stored != known["changes"]:
         return None
     same = 0
     for old, new in zip(known["history"], history.digests, strict=False):
         if tuple(old) != new:
             break
         same += new[1]
+    if same and same == stored:  # every row kept: the last is the newest, from the index's end
+        return same, int(session.scalar(select(func.max(r.StageChange.id))) or 0)
     return same, _last_kept(session, same)
 
 
