@@ -24,6 +24,9 @@ class Settings(BaseSettings):
     # in. 0: always the current figures. A large store that keeps receiving events sets
     # this and refreshes the snapshots with a scheduled `quanzi analytics update`.
     report_max_age_seconds: int = 0
+    # Let numpy ask for transparent huge pages during the stage recompute (its default).
+    # Off, as faulting them in made the 50M rerun a quarter slower on the benchmark VM.
+    numpy_huge_pages: bool = False
     host: str = "127.0.0.1"
     port: int = 8000
 

@@ -231,3 +231,6 @@ def test_rows_in_time_then_id_order_are_told_from_others() -> None:
         order = np.lexsort((eid, ts))
         assert _in_order(ts[order], eid[order])
     assert not _in_order(np.array([2, 1]), np.array([1, 2]))  # time runs back
+    assert _in_order(np.array([1, 1, 2, 2]), np.array([3, 5, 6, 9]))  # ids rising throughout
+    assert not _in_order(np.array([1, 1, 2, 2]), np.array([3, 5, 9, 6]))  # a tie out of order
+    assert _in_order(np.array([1, 1, 2, 2]), np.array([3, 5, 2, 4]))  # ids fall across times

@@ -70,10 +70,11 @@ def _messages(connection: Any, event: str) -> dict[str, np.ndarray]:
         f"AS packed {_MESSAGE_ROWS}"
     )
     got = connection.sql(sql, params=[event]).to_arrow_table()
-    ts, packed = (np.asarray(got.column(n).to_numpy(), dtype=np.int64) for n in ("ts", "packed"))
-    del got
+    ts = np.asarray(got.column("ts").to_numpy(), dtype=np.int64)
+    # Unpacked chunk by chunk, straight from arrow's memory: no joined copy of the packed.
+    pieces = (chunk.to_numpy() for chunk in got.column("packed").chunks)
     names = ("id", "person_id", "community", "message_type")
-    return {"ts": ts, **dict(zip(names, packing.unpack(packed), strict=True))}
+    return {"ts": ts, **dict(zip(names, packing.unpack_pieces(pieces, len(ts)), strict=True))}
 
 
 def _codes(column: Any) -> tuple[np.ndarray, Any]:

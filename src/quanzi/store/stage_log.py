@@ -8,6 +8,7 @@ nothing), reply, or other (`domain.retain_replay`); the rarer kinds carry their 
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
@@ -56,17 +57,32 @@ class MessagePacking:
 
     def unpack(self, packed: np.ndarray) -> tuple[np.ndarray, ...]:
         """Return (ids, people, communities with -1 for none, types) of packed values."""
-        communities = _bits(packed, 2, self.community_bits, np.int64)
+        return self.unpack_pieces([packed], len(packed))
+
+    def unpack_pieces(self, pieces: Iterable[np.ndarray], size: int) -> tuple[np.ndarray, ...]:
+        """Return what `unpack` does of `size` packed values given a piece at a time (as an
+        arrow column's chunks come, so they need not be joined into one array first)."""
+        ids, people, communities = (np.empty(size, np.int64) for _ in range(3))
+        types = np.empty(size, np.int8)
+        at = 0
+        for packed in pieces:
+            rows = slice(at, at + len(packed))
+            _bits(packed, 2, self.community_bits, communities[rows])
+            _bits(packed, self.person_shift, self.person_bits, people[rows])
+            _bits(packed, 0, 2, types[rows])
+            np.right_shift(packed, self.id_shift, out=ids[rows])
+            at = rows.stop
+        if at != size:
+            raise ValueError(f"{at} packed values given, {size} expected")
         communities -= 1
-        people = _bits(packed, self.person_shift, self.person_bits, np.int64)
-        return packed >> self.id_shift, people, communities, _bits(packed, 0, 2, np.int8)
+        return ids, people, communities, types
 
 
-def _bits(packed: np.ndarray, shift: int, bits: int, dtype: type[np.generic]) -> np.ndarray:
-    """Return `bits` bits of each packed value from `shift` up, worked out in place (each
-    fresh array of 44M values costs a tenth of a second or more in page faults)."""
-    found = np.right_shift(packed, shift, out=np.empty(len(packed), dtype), casting="unsafe")
-    return np.bitwise_and(found, (1 << bits) - 1, out=found)
+def _bits(packed: np.ndarray, shift: int, bits: int, out: np.ndarray) -> None:
+    """Put `bits` bits of each packed value from `shift` up into `out`, worked out in place
+    (each fresh array of 44M values costs a tenth of a second or more in page faults)."""
+    np.right_shift(packed, shift, out=out, casting="unsafe")
+    np.bitwise_and(out, (1 << bits) - 1, out=out)
 
 
 # The kinds whose payload the rules read, and which of them carry which field.
