@@ -650,12 +650,21 @@ def _in_order(ts: Ints, eid: Ints) -> bool:
     return bool(np.all(eid[tied + 1] > eid[tied]))
 
 
-def _in_time_order(log: EventLog) -> EventLog:
-    """Return `log` with its messages in (ts, id) order (as readers give them, usually)."""
-    ts, eid = log.message_ts, log.message_id
+def time_order(ts: Ints, eid: Ints) -> Ints | None:
+    """Return the order that puts rows in (ts, id) order, None when they are in it."""
     if _in_order(ts, eid):
+        return None
+    if bool(np.all(eid[1:] > eid[:-1])):
+        return np.argsort(ts, kind="stable")  # in id order: a stable sort by time will do
+    return np.lexsort((eid, ts))
+
+
+def _in_time_order(log: EventLog) -> EventLog:
+    """Return `log` with its messages in (ts, id) order (readers give them in it or in id order)."""
+    order = time_order(log.message_ts, log.message_id)
+    if order is None:
         return log
-    order = np.lexsort((eid, ts))
+    ts, eid = log.message_ts, log.message_id
     return replace(
         log,
         message_ts=ts[order],

@@ -15,7 +15,7 @@ import duckdb
 import numpy as np
 import pyarrow.compute as pc
 
-from quanzi.domain.retain_replay import KINDS, MESSAGE, EventLog
+from quanzi.domain.retain_replay import KINDS, MESSAGE, EventLog, time_order
 from quanzi.metrics.engines import EngineError, read_manifest
 from quanzi.metrics.export import RARE
 from quanzi.store.stage_log import MessagePacking
@@ -107,13 +107,7 @@ def read_log_parquet(directory: Path) -> EventLog:
         others = connection.sql(_OTHERS, params=[_rare_events(directory)]).to_arrow_table()
     finally:
         connection.close()
-    ids, ts = messages["id"], messages["ts"]
-    if not bool(np.all(ids[1:] > ids[:-1])):
-        order: np.ndarray | None = np.lexsort((ids, ts))
-    elif not bool(np.all(ts[1:] >= ts[:-1])):  # id order is (ts, id) order once sorted by time
-        order = np.argsort(ts, kind="stable")
-    else:
-        order = None  # already in (ts, id) order, as when events were ingested in time order
+    order = time_order(messages["ts"], messages["id"])
     if order is not None:
         messages = {name: values[order] for name, values in messages.items()}
 

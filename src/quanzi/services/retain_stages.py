@@ -136,9 +136,7 @@ def _sqlite_messages(cursor: Any, newest: int) -> tuple[np.ndarray, ...]:
         return _sqlite_messages_unpacked(cursor, newest)
     sql = f"SELECT ts, {packing.sql(SQLITE_MESSAGE_TYPE)} {_MESSAGES}"
     ts, values = _sqlite_fetch(cursor, sql, newest)
-    # The scan is in id order, so a stable sort by time gives (ts, id) order.
-    order = np.argsort(ts, kind="stable")
-    return ts[order], *packing.unpack(values[order])
+    return ts, *packing.unpack(values)  # in id order: the replay puts them in time order
 
 
 def _sqlite_fetch(cursor: Any, sql: str, newest: int) -> tuple[np.ndarray, np.ndarray]:
