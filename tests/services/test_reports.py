@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
@@ -120,9 +121,7 @@ def _calls(name: str, monkeypatch: pytest.MonkeyPatch) -> list[dict[str, Any]]:
         calls.append(params)
         return original.compute(engine, **params)
 
-    monkeypatch.setitem(
-        REPORTS, name, Report(name, original.format, compute, original.classes, original.variants)
-    )
+    monkeypatch.setitem(REPORTS, name, dataclasses.replace(original, compute=compute))
     return calls
 
 
@@ -178,6 +177,7 @@ def test_the_data_version_follows_edits_decisions_and_stage_runs(
     grape: Engine, change: str
 ) -> None:
     before = cache.data_version(grape)
+    before_free = cache.data_version(grape, stages=False)
     now = datetime.now(UTC)
     with transaction(grape) as session:
         if change == "audit":
@@ -191,6 +191,9 @@ def test_the_data_version_follows_edits_decisions_and_stage_runs(
 
             session.add(StageRun(as_of=now, computed_at=now, last_event_id=0))
     assert cache.data_version(grape) != before
+    # Reports that never read stages keep their version through a stage run only.
+    stage_free_changed = cache.data_version(grape, stages=False) != before_free
+    assert stage_free_changed == (change != "stage_run")
 
 
 def test_logins_and_new_accounts_leave_the_data_version_alone(grape: Engine) -> None:

@@ -8,16 +8,18 @@ and a new event shows on the next visit, never a stale snapshot.
 
 from __future__ import annotations
 
+import dataclasses
 import re
 import shutil
 from collections import Counter
 from collections.abc import Callable, Iterator
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
-from sqlalchemy import Engine, delete, or_, select
+from sqlalchemy import Engine, delete, or_, select, update
 from tests.web.conftest import PASSWORDS, Account, log_in
 
 from quanzi.analytics import cache
@@ -206,14 +208,83 @@ def test_refreshed_reports_serve_the_first_visit(
     for name, report in list(REPORTS.items()):
         if name not in refreshed:
             continue  # no variant to keep ready (a store without a ladder, say)
-        variants = report.variants
-        monkeypatch.setitem(
-            REPORTS, name, type(report)(name, report.format, refuse, report.classes, variants)
-        )
+        monkeypatch.setitem(REPORTS, name, dataclasses.replace(report, compute=refuse))
     defaults = [p for p in pages if "?" not in p and not p.startswith(("/retain/people",
                 "/groupbuy/", "/fission/campaigns/"))]  # fmt: skip
     for path in defaults:
         assert _html(client, path) == live[path], path
+
+
+def _figures(engine: Engine, names: list[str]) -> dict[tuple[str, str], Any]:
+    """Each named report's usual variants, computed live."""
+    with reading(engine) as session:
+        planned = [(n, p) for n in names for p in REPORTS[n].variants(session)]
+    return {(n, repr(p)): REPORTS[n].compute(engine, **p) for n, p in planned}
+
+
+def _scramble_stages(engine: Engine) -> None:
+    """Give everyone other stages, drop the stage history and engagement, add a stage run."""
+    now = datetime.now(UTC)
+    with transaction(engine) as session:
+        ids = session.scalars(select(m.Person.id).order_by(m.Person.id)).all()
+        for i, pid in enumerate(ids):
+            session.execute(
+                update(m.Person)
+                .where(m.Person.id == pid)
+                .values(stage=STAGES[(i * 3 + 1) % len(STAGES)], stage_reason="打乱")
+            )
+        session.execute(delete(r.StageChange))
+        session.execute(delete(r.Engagement))
+        session.add(r.StageRun(as_of=now, computed_at=now, last_event_id=0))
+
+
+@pytest.mark.parametrize("world", WORLDS)
+def test_reports_declared_stage_free_never_read_stages(
+    world: str, world_of: Callable[[str], tuple[Engine, TestClient]]
+) -> None:
+    # A report declared stage-free keeps its snapshot through a stage recompute; were it
+    # to read stages after all, it would show figures older than the stages page.
+    engine, _ = world_of(world)
+    free = [n for n, report in REPORTS.items() if not report.reads_stages]
+    reading_stages = [n for n, report in REPORTS.items() if report.reads_stages]
+    assert {"retain_stages", "retain_churn", "ladder_plays"} <= set(reading_stages)
+    free_before, stages_before = _figures(engine, free), _figures(engine, reading_stages)
+    assert free_before
+    _scramble_stages(engine)
+    cache.forget()
+    assert _figures(engine, free) == free_before
+    if world in ("demo", "grape"):  # the scramble does reach the reports that read stages
+        assert _figures(engine, reading_stages) != stages_before
+
+
+@pytest.mark.parametrize("world", ["demo", "grape"])
+def test_after_a_stage_recompute_only_the_stage_pages_are_computed_again(
+    world: str,
+    world_of: Callable[[str], tuple[Engine, TestClient]],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from quanzi.services.retain_stages import recompute_stages
+
+    engine, client = world_of(world)
+    _wipe(engine)
+    _visit(client, list(PAGES))  # every page's snapshot stored
+    with reading(engine) as session:
+        stored = set(session.scalars(select(ReportSnapshot.name)))
+    recompute_stages(engine)
+    cache.forget()
+    computed: list[str] = []
+    for name, report in list(REPORTS.items()):
+
+        def counted(engine: Engine, _r: Any = report, **params: Any) -> Any:
+            computed.append(_r.name)
+            return _r.compute(engine, **params)
+
+        monkeypatch.setitem(REPORTS, name, dataclasses.replace(report, compute=counted))
+    for path in PAGES:
+        _html(client, path)
+    # A report that stored nothing (a page telling there is no ladder yet) is computed anyway.
+    assert set(computed) & stored == {"retain_stages", "retain_churn", "ladder_plays"}
+    assert len(stored) >= 10
 
 
 # Each bundle touches the figures of the pages named beside it.

@@ -25,8 +25,12 @@ _entries: OrderedDict[tuple[Hashable, ...], tuple[tuple[Any, ...], Any]] = Order
 _lock = threading.Lock()
 
 
-def version_in(session: Session) -> tuple[Any, ...]:
-    """What changes whenever the figures may: the newest event, audited change, decision, stages."""
+def version_in(session: Session, *, stages: bool = True) -> tuple[Any, ...]:
+    """What changes whenever the figures may: the newest event, audited change, decision, stages.
+
+    `stages=False` leaves the stage runs out, for figures that never read people's stages:
+    a stage recompute then leaves them current.
+    """
     # Events are append-only, every operator change is audited, screening decisions stamp
     # decided_at and every stage recompute adds a run. The newest rows' wall-clock stamps
     # tell a rebuilt database with the same ids apart from the one cached. Each part is
@@ -43,16 +47,20 @@ def version_in(session: Session) -> tuple[Any, ...]:
         .limit(1)
     ).first()
     decided = session.scalar(select(func.max(m.JoinRequest.decided_at)))
-    run = session.execute(
-        select(r.StageRun.id, r.StageRun.computed_at).order_by(r.StageRun.id.desc()).limit(1)
-    ).first()
+    run = (
+        session.execute(
+            select(r.StageRun.id, r.StageRun.computed_at).order_by(r.StageRun.id.desc()).limit(1)
+        ).first()
+        if stages
+        else None
+    )
     return (tuple(event or ()), tuple(change or ()), decided, tuple(run or ()))
 
 
-def data_version(engine: Engine) -> tuple[Any, ...]:
+def data_version(engine: Engine, *, stages: bool = True) -> tuple[Any, ...]:
     """Return the data version of the store (see `version_in`)."""
     with reading(engine) as session:
-        return version_in(session)
+        return version_in(session, stages=stages)
 
 
 def version_text(version: tuple[Any, ...]) -> str:

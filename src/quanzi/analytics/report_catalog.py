@@ -52,20 +52,24 @@ def _first_community(session: Session) -> list[dict[str, Any]]:
     return [{"community": None}] if first is not None else []
 
 
+# The segments of the plays page, the stages page and the churn list read people's stages;
+# the others do not, so a stage recompute leaves their snapshots current.
 declare(Report("overview", 1, overview.build_overview, (
     overview.Overview, overview.CommunityRow, overview.DayFlow, overview.KindCount,
-    overview.Totals)))  # fmt: skip
+    overview.Totals), reads_stages=False))  # fmt: skip
 declare(Report("ladder", 1, ladder.build_ladder, (
     ladder.LadderView, ladder.Benefit, LadderReport, RungFigures, StepUp, Rung),
-    variants=_ladders))  # fmt: skip
+    variants=_ladders, reads_stages=False))  # fmt: skip
 declare(Report("ladder_plays", 1, plays_page, (TaskFigures, Progress, TaskEffect, GroupRate)))
 declare(Report("retain_stages", 1, stages_page))
-declare(Report("retain_health", 1, health_report))
+declare(Report("retain_health", 1, health_report, reads_stages=False))
 declare(Report("retain_questions", 1, questions_page, (Question, ChatMessage),
-               variants=_first_community))  # fmt: skip
+               variants=_first_community, reads_stages=False))  # fmt: skip
 declare(Report("retain_churn", 1, churn_page))
-declare(Report("fission", 1, fission_page, variants=lambda s: [{"campaign": None}]))
-declare(Report("fission_reach", 2, reach_page))
-declare(Report("campaign", 1, campaign_ledger, variants=_campaigns))
-declare(Report("groupbuy", 1, gmv_report))
-declare(Report("filter_strata", 1, build_strata, (StrataView, StrataRow, Arrival)))
+declare(Report("fission", 1, fission_page, variants=lambda s: [{"campaign": None}],
+               reads_stages=False))  # fmt: skip
+declare(Report("fission_reach", 2, reach_page, reads_stages=False))
+declare(Report("campaign", 1, campaign_ledger, variants=_campaigns, reads_stages=False))
+declare(Report("groupbuy", 1, gmv_report, reads_stages=False))
+declare(Report("filter_strata", 1, build_strata, (StrataView, StrataRow, Arrival),
+               reads_stages=False))  # fmt: skip

@@ -40,6 +40,9 @@ class Report:
     classes: tuple[type, ...] = ()  # the dataclasses the body holds (allow-listed)
     # The parameter sets `refresh_reports` computes ahead of the first visit.
     variants: Callable[[Session], list[dict[str, Any]]] = field(default=_default_variants)
+    # Whether it reads people's stages or the stage tables. Only such a report goes stale
+    # when stages are recomputed (`analytics.cache.version_in`); when unsure, leave it True.
+    reads_stages: bool = True
 
     @property
     def stamp(self) -> str:

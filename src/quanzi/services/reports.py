@@ -50,7 +50,7 @@ def _moderation_default(session: Session) -> list[dict[str, Any]]:
 
 # The moderation log replays messages through the rules, which live with the services.
 declare(Report("filter_moderation", 1, moderation_log, (LogEntry, Decision, Reason),
-               variants=_moderation_default))  # fmt: skip
+               variants=_moderation_default, reads_stages=False))  # fmt: skip
 
 
 def _has_data(version: tuple[Any, ...]) -> bool:
@@ -107,7 +107,7 @@ def current(
     report = REPORTS[name]
     text = params_text(params)
     key = ("report", name, text)
-    version = cache.data_version(engine)
+    version = cache.data_version(engine, stages=report.reads_stages)
     found = cache.peek(engine, key, version)
     if found is not cache.MISSING:
         return found
@@ -184,8 +184,8 @@ def refresh_reports(
         known = "、".join(REPORTS)
         raise InvalidInput(f"没有这些报表：{'、'.join(sorted(unknown))}；已有：{known}")
     chosen = [r for r in REPORTS.values() if names is None or r.name in names]
-    version = cache.data_version(engine)
-    version_key = cache.version_text(version)
+    # Read once at the start: what a report computed during the refresh stands for.
+    versions = {stages: cache.data_version(engine, stages=stages) for stages in (True, False)}
     with reading(engine) as session:
         planned = [(r, p) for r in chosen for p in r.variants(session)]
     have = stored_versions(engine)
@@ -193,6 +193,8 @@ def refresh_reports(
     for index, (report, params) in enumerate(planned):
         text = params_text(params)
         label = f"{report.name} {text}" if params else report.name
+        version = versions[report.reads_stages]
+        version_key = cache.version_text(version)
         if progress is not None:
             progress(index, len(planned), label)
         if have.get((report.name, text)) == (version_key, report.stamp):
