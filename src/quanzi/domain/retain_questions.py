@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import re
 from collections import deque
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime, time, timedelta
 
@@ -187,51 +187,71 @@ def _follows(msg: ChatMessage) -> bool:
     return msg.reply_to is None and not msg.mentions and not text.startswith("【")
 
 
-def find_questions(
-    messages: Sequence[ChatMessage], staff: set[str] | frozenset[str], rules: AnswerRules
-) -> list[Question]:
-    """Find the questions non-staff asked in a time-ordered stream, with first staff answers."""
-    asked: list[ChatMessage] = []
-    answers: dict[int, tuple[ChatMessage, str]] = {}
-    by_id: dict[str, int] = {}
-    by_asker: dict[str, list[int]] = {}
-    recent: deque[int] = deque()
-    follow = timedelta(seconds=rules.follow_window_seconds)
-    mention = timedelta(seconds=rules.mention_window_seconds)
+class QuestionFinder:
+    """Finds questions and first staff answers in one community's messages, fed in time order.
 
-    def answer(i: int, msg: ChatMessage, how: str) -> None:
-        if i not in answers:
-            answers[i] = (msg, how)
+    Feeding several communities' finders from one pass over the log reads the store once,
+    where one query per community read every page of it again (rows of all communities
+    share pages).
+    """
 
-    for msg in messages:
-        if msg.person in staff:
+    def __init__(self, staff: set[str] | frozenset[str], rules: AnswerRules) -> None:
+        self.staff = staff
+        self._asked: list[ChatMessage] = []
+        self._answers: dict[int, tuple[ChatMessage, str]] = {}
+        self._by_id: dict[str, int] = {}
+        self._by_asker: dict[str, list[int]] = {}
+        self._recent: deque[int] = deque()
+        self._follow = timedelta(seconds=rules.follow_window_seconds)
+        self._mention = timedelta(seconds=rules.mention_window_seconds)
+
+    def _answer(self, i: int, msg: ChatMessage, how: str) -> None:
+        if i not in self._answers:
+            self._answers[i] = (msg, how)
+
+    def feed(self, msg: ChatMessage) -> None:
+        """Take the next message (none earlier than the one before)."""
+        asked, recent = self._asked, self._recent
+        if msg.person in self.staff:
             if msg.msg_type == "system":
-                continue
-            if msg.reply_to is not None and msg.reply_to in by_id:
-                answer(by_id[msg.reply_to], msg, "reply")
+                return
+            if msg.reply_to is not None and msg.reply_to in self._by_id:
+                self._answer(self._by_id[msg.reply_to], msg, "reply")
             for person in msg.mentions:
-                waiting = by_asker.pop(person, [])
-                for i in waiting:
-                    if msg.ts - asked[i].ts <= mention:
-                        answer(i, msg, "mention")
-            while recent and msg.ts - asked[recent[0]].ts > follow:
+                for i in self._by_asker.pop(person, []):
+                    if msg.ts - asked[i].ts <= self._mention:
+                        self._answer(i, msg, "mention")
+            while recent and msg.ts - asked[recent[0]].ts > self._follow:
                 recent.popleft()
             if _follows(msg):
                 for i in recent:
-                    answer(i, msg, "follow")
+                    self._answer(i, msg, "follow")
                 recent.clear()
-            continue
+            return
         if msg.msg_type in ASKING_TYPES and msg.person is not None and is_question(msg.text):
             index = len(asked)
             asked.append(msg)
-            by_id[msg.id] = index
-            by_asker.setdefault(msg.person, []).append(index)
+            self._by_id[msg.id] = index
+            self._by_asker.setdefault(msg.person, []).append(index)
             recent.append(index)
-    out: list[Question] = []
-    for i, q in enumerate(asked):
-        found = answers.get(i)
-        out.append(Question(q, found[0], found[1]) if found else Question(q, None, None))
-    return out
+
+    def questions(self) -> list[Question]:
+        """The questions fed so far, in the order asked, each with its first answer or none."""
+        out: list[Question] = []
+        for i, q in enumerate(self._asked):
+            found = self._answers.get(i)
+            out.append(Question(q, found[0], found[1]) if found else Question(q, None, None))
+        return out
+
+
+def find_questions(
+    messages: Iterable[ChatMessage], staff: set[str] | frozenset[str], rules: AnswerRules
+) -> list[Question]:
+    """Find the questions non-staff asked in a time-ordered stream, with first staff answers."""
+    finder = QuestionFinder(staff, rules)
+    for msg in messages:
+        finder.feed(msg)
+    return finder.questions()
 
 
 def working_seconds(start: datetime, end: datetime, rules: AnswerRules) -> float:
