@@ -71,3 +71,42 @@ def test_the_summary_of_all_communities_reads_the_messages_once(world: Engine) -
     for line in every:
         retain_common._MEMO.clear()
         assert question_summary(world, line["community"]) == [line]
+
+
+def test_the_collector_is_paused_for_the_pass_and_restored(
+    world: Engine, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import gc
+
+    from quanzi.domain.retain_questions import ChatMessage, QuestionFinder
+
+    seen: list[bool] = []
+    feed = QuestionFinder.feed
+
+    def watched(self: QuestionFinder, msg: ChatMessage) -> None:
+        seen.append(gc.isenabled())
+        feed(self, msg)
+
+    monkeypatch.setattr(QuestionFinder, "feed", watched)
+    assert gc.isenabled()
+    found = question_summary(world)
+    assert seen and not any(seen)
+    assert gc.isenabled()
+    assert sum(line["questions"] for line in found) > 20
+
+
+def test_collector_paused_restores_a_disabled_collector() -> None:
+    import gc
+
+    from quanzi.collector import collector_paused
+
+    gc.disable()
+    try:
+        with collector_paused():
+            assert not gc.isenabled()
+        assert not gc.isenabled()  # it was off before, so it stays off
+    finally:
+        gc.enable()
+    with pytest.raises(RuntimeError), collector_paused():
+        raise RuntimeError("boom")
+    assert gc.isenabled()  # restored after an error too

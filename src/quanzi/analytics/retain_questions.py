@@ -12,6 +12,7 @@ from sqlalchemy.orm import Session
 
 from quanzi.analytics.retain_common import community, memo_many, staff_of, zone
 from quanzi.analytics.retain_common import community as community_row
+from quanzi.collector import collector_paused
 from quanzi.domain.retain_questions import (
     ASKING_TYPES,
     TRIGGER,
@@ -124,7 +125,8 @@ def questions_of_many(
         finders = {cid: QuestionFinder(plans[cid][1], plans[cid][0]) for cid in missing}
         # One community reads its own rows through its index; several read every message once.
         only = missing[0] if len(missing) == 1 else None
-        _feed(_message_rows(session, only, since, until), finders)
+        with collector_paused():  # the questions kept are millions of objects, no cycles
+            _feed(_message_rows(session, only, since, until), finders)
         return {cid: finder.questions() for cid, finder in finders.items()}
 
     keys = {

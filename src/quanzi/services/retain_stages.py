@@ -15,7 +15,6 @@ and the id name the same person.
 
 from __future__ import annotations
 
-import gc
 import importlib
 import json
 from collections.abc import Callable, Iterator, Sequence
@@ -30,6 +29,7 @@ import numpy as np
 from sqlalchemy import Engine, func, select
 from sqlalchemy.orm import Session
 
+from quanzi.collector import collector_paused
 from quanzi.config import get_settings
 from quanzi.domain.retain_config import RetainConfig
 from quanzi.domain.retain_replay import (
@@ -283,22 +283,6 @@ def _read_export(directory: Path, newest: int) -> EventLog:
     return read_log_parquet(directory)
 
 
-@contextmanager
-def _collector_paused() -> Iterator[None]:
-    """Pause Python's cyclic garbage collector (it is restored as it was).
-
-    The read and the replay make millions of short-lived tuples and no cycles; each
-    collection they set off finds nothing to free and costs a tenth of the run.
-    """
-    enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if enabled:
-            gc.enable()
-
-
 def _huge_page_switch() -> Callable[[bool], bool] | None:
     """Return numpy's switch for advising huge pages (numpy 2, then 1), None if it has none."""
     for name in ("numpy._core.multiarray", "numpy.core.multiarray"):
@@ -344,7 +328,7 @@ def recompute_stages(
     """
     config = config or RetainConfig()
     tz = ZoneInfo(timezone or get_settings().timezone)
-    with _collector_paused(), _small_pages(), transaction(engine) as session:
+    with collector_paused(), _small_pages(), transaction(engine) as session:
         # One aggregate a query: SQLite answers a lone min() or max() from the index's end,
         # but several in one query by scanning it (17 s at 50M events).
         first = session.scalar(select(func.min(m.Event.ts)))
