@@ -78,7 +78,7 @@ def test_the_collector_is_paused_for_the_pass_and_restored(
 ) -> None:
     import gc
 
-    from quanzi.domain.retain_questions import ChatMessage, QuestionFinder
+    from quanzi.domain.retain_questions import ChatMessage, Question, QuestionFinder
 
     seen: list[bool] = []
     feed = QuestionFinder.feed
@@ -87,7 +87,14 @@ def test_the_collector_is_paused_for_the_pass_and_restored(
         seen.append(gc.isenabled())
         feed(self, msg)
 
+    questions = QuestionFinder.questions
+
+    def listed(self: QuestionFinder) -> list[Question]:
+        seen.append(gc.isenabled())
+        return questions(self)
+
     monkeypatch.setattr(QuestionFinder, "feed", watched)
+    monkeypatch.setattr(QuestionFinder, "questions", listed)
     assert gc.isenabled()
     found = question_summary(world)
     assert seen and not any(seen)

@@ -127,7 +127,7 @@ def questions_of_many(
         only = missing[0] if len(missing) == 1 else None
         with collector_paused():  # the questions kept are millions of objects, no cycles
             _feed(_message_rows(session, only, since, until), finders)
-        return {cid: finder.questions() for cid, finder in finders.items()}
+            return {cid: finder.questions() for cid, finder in finders.items()}
 
     keys = {
         cid: ("questions", cid, since, until, rules, frozenset(staff))
