@@ -12,8 +12,8 @@ def collector_paused() -> Iterator[None]:
     """Pause Python's cyclic garbage collector (it is restored as it was).
 
     For work that makes millions of objects and no cycles: each collection it sets off
-    walks everything allocated so far, finds nothing to free, and costs a tenth of the
-    stage replay and a sixth of the questions pass on a large store.
+    walks everything allocated so far and finds nothing to free (a tenth of the stage
+    replay on a large store).
     """
     enabled = gc.isenabled()
     gc.disable()
