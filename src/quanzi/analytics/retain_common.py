@@ -60,32 +60,13 @@ _MEMO: dict[tuple[Any, ...], Any] = {}
 MEMO_SIZE = 64
 
 
-def _full_key(session: Session, key: tuple[Any, ...]) -> tuple[Any, ...]:
-    bind = session.get_bind()
-    # The data version (newest event, audited change, decision, stage run) tells one state
-    # of the store from another, even across databases reset and refilled at the same URL;
-    # it is read from indexes, where max(ingested_at) scanned the whole log.
-    return (str(bind.engine.url), version_in(session), *key)
-
-
-def _remember(full: tuple[Any, ...], value: Any) -> None:
-    if len(_MEMO) >= MEMO_SIZE:
-        _MEMO.pop(next(iter(_MEMO)))
-    _MEMO[full] = value
-
-
 def memo(session: Session, key: tuple[Any, ...], compute: Callable[[], T]) -> T:
     """Reuse a result computed from the same state of the store (data version) in this process.
 
     The console shows the same heavy figures on every page view; they change only when
     the data does, so the data version is part of the key.
     """
-    full = _full_key(session, key)
-    if full in _MEMO:
-        return cast(T, _MEMO[full])
-    value = compute()
-    _remember(full, value)
-    return value
+    return memo_many(session, {0: key}, lambda missing: {0: compute()})[0]
 
 
 def memo_many(
@@ -94,12 +75,18 @@ def memo_many(
     compute: Callable[[list[K]], dict[K, T]],
 ) -> dict[K, T]:
     """`memo` for several results at once: `compute(missing)` makes the missing ones together."""
-    fulls = {item: _full_key(session, key) for item, key in keys.items()}
+    url = str(session.get_bind().engine.url)
+    # The data version (newest event, audited change, decision, stage run) tells one state
+    # of the store from another, even across databases reset and refilled at the same URL;
+    # it is read from indexes, where max(ingested_at) scanned the whole log.
+    version = version_in(session)
+    fulls = {item: (url, version, *key) for item, key in keys.items()}
     found = {item: _MEMO[full] for item, full in fulls.items() if full in _MEMO}
     missing = [item for item in keys if item not in found]
     if missing:
         made = compute(missing)
         for item in missing:
-            _remember(fulls[item], made[item])
-            found[item] = made[item]
+            if len(_MEMO) >= MEMO_SIZE:
+                _MEMO.pop(next(iter(_MEMO)))
+            _MEMO[fulls[item]] = found[item] = made[item]
     return {item: cast(T, found[item]) for item in keys}
