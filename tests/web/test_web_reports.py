@@ -16,6 +16,7 @@ from collections.abc import Callable, Iterator
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
+from urllib.parse import quote
 
 import pytest
 from fastapi.testclient import TestClient
@@ -31,7 +32,7 @@ from quanzi.analytics.report_catalog import REPORTS
 from quanzi.analytics.retain_common import community
 from quanzi.analytics.retain_person import TIMELINE, person_view
 from quanzi.analytics.retain_stages import entries, stage_summary
-from quanzi.domain.retain_stages import STAGES
+from quanzi.domain.retain_stages import LABELS, STAGES
 from quanzi.services import reports
 from quanzi.services.ingest import ingest_objects
 from quanzi.services.operators import add_operator
@@ -247,7 +248,8 @@ def test_reports_declared_stage_free_never_read_stages(
     engine, _ = world_of(world)
     free = [n for n, report in REPORTS.items() if not report.reads_stages]
     reading_stages = [n for n, report in REPORTS.items() if report.reads_stages]
-    assert {"retain_stages", "retain_churn", "ladder_plays"} <= set(reading_stages)
+    assert {"retain_stages", "ladder_plays"} <= set(reading_stages)
+    assert "retain_churn" in free  # its lists' stages are looked up at each read
     free_before, stages_before = _figures(engine, free), _figures(engine, reading_stages)
     assert free_before
     _scramble_stages(engine)
@@ -255,6 +257,52 @@ def test_reports_declared_stage_free_never_read_stages(
     assert _figures(engine, free) == free_before
     if world in ("demo", "grape"):  # the scramble does reach the reports that read stages
         assert _figures(engine, reading_stages) != stages_before
+
+
+def _listed(churn: dict[str, Any]) -> list[dict[str, Any]]:
+    return [*churn["at_risk"], *churn["not_renewing"]]
+
+
+def _stages(engine: Engine) -> dict[str, str | None]:
+    with reading(engine) as session:
+        return {key: stage for key, stage in session.execute(select(m.Person.key, m.Person.stage))}
+
+
+@pytest.mark.parametrize("world", ["demo", "grape"])
+def test_the_churn_lists_show_the_current_stages_without_recomputing_churn(
+    world: str,
+    world_of: Callable[[str], tuple[Engine, TestClient]],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    engine, client = world_of(world)
+    _wipe(engine)
+    before = reports.current(engine, "retain_churn")["churn"]
+    assert _listed(before)
+    assert [row["stage"] for row in _listed(before)] == [
+        _stages(engine)[row["person"]] for row in _listed(before)
+    ]
+    _scramble_stages(engine)
+    cache.forget()
+
+    def refuse(engine: Engine, **params: Any) -> Any:
+        raise AssertionError("churn computed again after a stage recompute")
+
+    monkeypatch.setitem(REPORTS, "retain_churn",
+                        dataclasses.replace(REPORTS["retain_churn"], compute=refuse))  # fmt: skip
+    after = reports.current(engine, "retain_churn")["churn"]
+    now = _stages(engine)
+    shown = [row["stage"] for row in _listed(after)]
+    assert shown == [now[row["person"]] for row in _listed(after)]
+    assert shown != [row["stage"] for row in _listed(before)]
+    strip = [{k: v for k, v in row.items() if k != "stage"} for row in _listed(after)]
+    assert strip == [{k: v for k, v in row.items() if k != "stage"} for row in _listed(before)]
+    # The page shows them too: the first person at risk with their scrambled stage's label.
+    first = after["at_risk"][0] if after["at_risk"] else None
+    html = _html(client, "/retain/churn")
+    if first is not None:
+        label = LABELS[first["stage"] or "user"]
+        row = html[html.index(f'/retain/people/{quote(first["person"], safe="/")}"') :]
+        assert f"<td>{label}</td>" in row[: row.index("</tr>")]
 
 
 @pytest.mark.parametrize("world", ["demo", "grape"])
@@ -283,7 +331,7 @@ def test_after_a_stage_recompute_only_the_stage_pages_are_computed_again(
     for path in PAGES:
         _html(client, path)
     # A report that stored nothing (a page telling there is no ladder yet) is computed anyway.
-    assert set(computed) & stored == {"retain_stages", "retain_churn", "ladder_plays"}
+    assert set(computed) & stored == {"retain_stages", "ladder_plays"}
     assert len(stored) >= 10
 
 

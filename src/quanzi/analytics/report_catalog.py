@@ -16,7 +16,7 @@ from quanzi.analytics.groupbuy import gmv_report
 from quanzi.analytics.ladder_tasks import TaskFigures, all_task_figures
 from quanzi.analytics.ladder_views import offer_rows, segment_rows
 from quanzi.analytics.reports import REPORTS, Report, declare
-from quanzi.analytics.retain_churn import churn_page
+from quanzi.analytics.retain_churn import churn_page, page_with_stages
 from quanzi.analytics.retain_health import health_report
 from quanzi.analytics.retain_questions import questions_page
 from quanzi.analytics.retain_stages import stages_page
@@ -52,8 +52,9 @@ def _first_community(session: Session) -> list[dict[str, Any]]:
     return [{"community": None}] if first is not None else []
 
 
-# The segments of the plays page, the stages page and the churn list read people's stages;
-# the others do not, so a stage recompute leaves their snapshots current.
+# The segments of the plays page and the stages page read people's stages; the others do
+# not, so a stage recompute leaves their snapshots current. The churn lists show stages, but
+# they are looked up at each read (`finish`), so its heavy part is stage-free too.
 declare(Report("overview", 1, overview.build_overview, (
     overview.Overview, overview.CommunityRow, overview.DayFlow, overview.KindCount,
     overview.Totals), reads_stages=False))  # fmt: skip
@@ -65,7 +66,7 @@ declare(Report("retain_stages", 1, stages_page))
 declare(Report("retain_health", 1, health_report, reads_stages=False))
 declare(Report("retain_questions", 1, questions_page, (Question, ChatMessage),
                variants=_first_community, reads_stages=False))  # fmt: skip
-declare(Report("retain_churn", 1, churn_page))
+declare(Report("retain_churn", 2, churn_page, reads_stages=False, finish=page_with_stages))
 declare(Report("fission", 1, fission_page, variants=lambda s: [{"campaign": None}],
                reads_stages=False))  # fmt: skip
 declare(Report("fission_reach", 2, reach_page, reads_stages=False))

@@ -43,6 +43,10 @@ class Report:
     # Whether it reads people's stages or the stage tables. Only such a report goes stale
     # when stages are recomputed (`analytics.cache.version_in`); when unsure, leave it True.
     reads_stages: bool = True
+    # Applied to the stored or computed body on each read, at the current stages: how a
+    # stage-free report shows the stages of the few people it lists and still keeps its
+    # snapshot through a stage recompute. (engine, body) -> the body shown.
+    finish: Callable[[Engine, Any], Any] | None = None
 
     @property
     def stamp(self) -> str:

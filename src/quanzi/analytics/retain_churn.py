@@ -4,6 +4,10 @@ At risk (Common Room's "recently inactive", Orbit's "drifting away"): once activ
 least `min_active_days` days, now silent for `silent_from`–`silent_to` days, still a member.
 Retention is Amplitude's N-week retention: the share of a cohort active in week N after
 joining (week 0 is the joining week, counted from the join itself).
+
+The lists are worked out without people's stages (`churn_figures`), and the stages of the
+people listed are looked up after (`with_stages`): the console keeps the heavy part as a
+snapshot that a stage recompute leaves current.
 """
 
 from __future__ import annotations
@@ -22,7 +26,7 @@ from quanzi.analytics.retain_common import as_of, community, memo, zone
 from quanzi.domain import vocab
 from quanzi.domain.retain_replay import from_us, to_us
 from quanzi.store import models as m
-from quanzi.store.db import reading
+from quanzi.store.db import chunked, reading
 
 ACTIVE_KINDS = ("message", "attend", "purchase")
 WEEKS = 12
@@ -50,21 +54,44 @@ def _members(session: Session, cid: int | None) -> set[int]:
     return set(session.scalars(query))
 
 
-def _people(session: Session, ids: set[int]) -> dict[int, m.Person]:
-    rows: dict[int, m.Person] = {}
-    ordered = sorted(ids)
-    for start in range(0, len(ordered), 500):
-        chunk = ordered[start : start + 500]
-        rows.update(
-            {p.id: p for p in session.scalars(select(m.Person).where(m.Person.id.in_(chunk)))}
-        )
+def _people(session: Session, ids: set[int]) -> dict[int, tuple[str, str | None]]:
+    """Return each person's (key, display name)."""
+    rows: dict[int, tuple[str, str | None]] = {}
+    for chunk in chunked(sorted(ids)):
+        query = select(m.Person.id, m.Person.key, m.Person.name).where(m.Person.id.in_(chunk))
+        rows.update({pid: (key, name) for pid, key, name in session.execute(query)})
     return rows
 
 
 def churn_report(
     engine: Engine, community_key: str | None = None, rules: ChurnRules | None = None
 ) -> dict[str, Any]:
-    """Return the at-risk members and the paid members not renewing."""
+    """Return the at-risk members and the paid members not renewing, with their stages."""
+    return with_stages(engine, churn_figures(engine, community_key, rules))
+
+
+def with_stages(engine: Engine, churn: dict[str, Any]) -> dict[str, Any]:
+    """Return `churn` (from `churn_figures`) with each listed person's current stage."""
+    listed = [*churn["at_risk"], *churn["not_renewing"]]
+    stages: dict[str, str | None] = {}
+    with reading(engine) as session:
+        for chunk in chunked(sorted({row["person"] for row in listed})):
+            query = select(m.Person.key, m.Person.stage).where(m.Person.key.in_(chunk))
+            stages.update({key: stage for key, stage in session.execute(query)})
+
+    def staged(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
+        # The stage after the name, where the lists have always shown it.
+        return [{"person": row["person"], "name": row["name"],
+                 "stage": stages.get(row["person"]), **row} for row in rows]  # fmt: skip
+
+    return {**churn, "at_risk": staged(churn["at_risk"]),
+            "not_renewing": staged(churn["not_renewing"])}  # fmt: skip
+
+
+def churn_figures(
+    engine: Engine, community_key: str | None = None, rules: ChurnRules | None = None
+) -> dict[str, Any]:
+    """Return the at-risk members and the paid members not renewing, without stages."""
     rules = rules or ChurnRules()
     tz = zone()
     with reading(engine) as session:
@@ -102,8 +129,8 @@ def churn_report(
         people = _people(session, {p for p, _, _ in at_risk} | {r[0] for r in renewals})
 
     def who(pid: int) -> dict[str, Any]:
-        person = people[pid]
-        return {"person": person.key, "name": person.name or person.key, "stage": person.stage}
+        key, name = people[pid]
+        return {"person": key, "name": name or key}
 
     return {
         "as_of": now.astimezone(tz).isoformat(),
@@ -185,9 +212,15 @@ def cohorts(engine: Engine, community_key: str | None = None, by: str = "week") 
 
 
 def churn_page(engine: Engine) -> dict[str, Any]:
-    """The churn page: at-risk members, paid members not renewing, cohorts by week and source."""
+    """The churn page without stages: at-risk members, paid members not renewing, cohorts by
+    week and source (`page_with_stages` adds the stages)."""
     return {
-        "churn": churn_report(engine),
+        "churn": churn_figures(engine),
         "weeks": cohorts(engine),
         "sources": cohorts(engine, by="source"),
     }
+
+
+def page_with_stages(engine: Engine, page: dict[str, Any]) -> dict[str, Any]:
+    """Return the churn page (`churn_page`) with the listed people's current stages."""
+    return {**page, "churn": with_stages(engine, page["churn"])}

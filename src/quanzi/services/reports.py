@@ -102,11 +102,24 @@ def current(
     The snapshot is written by `later(job)` when given (a page hands it to a background
     task, so the answer does not wait for the write), else at once. Within the allowed
     age (`report_max_age_seconds`) an older snapshot is served instead of a recomputation,
-    and `stale(computed_at)` is told so.
+    and `stale(computed_at)` is told so. A report's `finish` is applied to what is shown.
     """
     report = REPORTS[name]
-    text = params_text(params)
-    key = ("report", name, text)
+    key = ("report", name, params_text(params))
+    body = _body(engine, report, key, params, later, stale)
+    return body if report.finish is None else _finished(engine, report.finish, key, body)
+
+
+def _body(
+    engine: Engine,
+    report: Report,
+    key: tuple[str, str, str],
+    params: dict[str, Any],
+    later: Callable[[Job], None] | None,
+    stale: Callable[[datetime], None] | None,
+) -> Any:
+    """Return the report's body: kept in memory, stored, older within the age, or computed."""
+    name, text = key[1], key[2]
     version = cache.data_version(engine, stages=report.reads_stages)
     found = cache.peek(engine, key, version)
     if found is not cache.MISSING:
@@ -135,6 +148,21 @@ def current(
             job()
         else:
             later(job)
+    return value
+
+
+def _finished(
+    engine: Engine, finish: Callable[[Engine, Any], Any], key: tuple[str, ...], body: Any
+) -> Any:
+    """Return `finish` of `body`, kept while the whole data version (stages too) holds and
+    the body is the same object (a page renders what it shows once per object)."""
+    version = cache.data_version(engine)
+    finished_key = ("finished", *key)
+    found = cache.peek(engine, finished_key, version)
+    if found is not cache.MISSING and found[0] is body:
+        return found[1]
+    value = finish(engine, body)
+    cache.keep(engine, finished_key, version, (body, value))
     return value
 
 
