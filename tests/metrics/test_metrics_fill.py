@@ -14,7 +14,7 @@ from quanzi.services import metrics_fill
 from quanzi.services.ingest import ingest_objects
 from quanzi.services.metrics_fill import stored_values, update_metrics
 from quanzi.store.db import reading
-from quanzi.store.models import Order
+from quanzi.store.models import Event, Order
 from quanzi.store.models_metrics import MetricFill, MetricValue
 from tests.metrics.conftest import TZ
 from tests.metrics.reference import reference_rows
@@ -158,6 +158,43 @@ def test_a_fill_on_duckdb_equals_the_fill_in_the_store(
     assert stored_values(engine) == full_rows(engine) == reference_rows(engine, TZ)
     assert {f.days for f in second.metrics} != {0}
     assert all(f.days == 0 for f in update_metrics(engine, timezone=TZ).metrics)
+
+
+def test_an_update_with_nothing_new_exports_nothing(
+    engine: Engine,
+    metrics_events: list[dict[str, Any]],
+    tmp_path: Any,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # Every fill via DuckDB first exports the store: a whole read of it, for nothing when
+    # no event arrived since the last fill.
+    from quanzi.metrics import export
+
+    ingest_objects(engine, metrics_events[:-5])
+    update_metrics(engine, timezone=TZ, via="duckdb", workdir=tmp_path)
+    exports: list[int] = []
+    real_export = export.export_parquet
+
+    def counted(*args: Any, **kwargs: Any) -> Any:
+        exports.append(1)
+        return real_export(*args, **kwargs)
+
+    monkeypatch.setattr(export, "export_parquet", counted)
+    values = stored_values(engine)
+    again = update_metrics(engine, timezone=TZ, via="duckdb", workdir=tmp_path)
+    with reading(engine) as session:
+        newest = session.scalar(select(func.max(Event.id)))
+    assert exports == []
+    assert again.target_event_id == newest
+    assert [(f.days, f.rows, f.last_event_id) for f in again.metrics] == [(0, 0, newest)] * len(
+        METRICS
+    )
+    assert stored_values(engine) == values
+    ingest_objects(engine, metrics_events[-5:])  # something new: exported and filled again
+    later = update_metrics(engine, timezone=TZ, via="duckdb", workdir=tmp_path)
+    assert exports == [1]
+    assert {f.days for f in later.metrics} != {0}
+    assert stored_values(engine) == full_rows(engine)
 
 
 def test_an_unknown_place_to_compute_is_refused(engine: Engine) -> None:

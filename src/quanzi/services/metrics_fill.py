@@ -230,6 +230,16 @@ def _opened(
             source.close()
 
 
+def _up_to_date(engine: Engine, metrics: Collection[Metric]) -> int | None:
+    """Return the newest event id when every metric's fill is done up to it (None: work to do)."""
+    names = [metric.name for metric in metrics]
+    with reading(engine) as session:
+        newest = session.scalar(select(func.max(m.Event.id))) or 0
+        states = session.scalars(select(MetricFill).where(MetricFill.metric.in_(names))).all()
+    reached = {s.metric for s in states if s.state == "done" and s.last_event_id >= newest}
+    return newest if reached == set(names) else None
+
+
 def update_metrics(
     engine: Engine,
     names: Collection[str] | None = None,
@@ -247,6 +257,9 @@ def update_metrics(
     tz = timezone or get_settings().timezone
     if full:
         reset_metrics(engine, metrics)
+    newest = _up_to_date(engine, metrics)
+    if newest is not None:  # nothing to fill: no export (a whole store's read) for nothing
+        return FillReport(newest, [MetricFilled(mt.name, last_event_id=newest) for mt in metrics])
     with _opened(engine, via, workdir, progress) as (source, target):
         report = FillReport(target_event_id=target)
         cal = source.tables.calendar(tz)
