@@ -3,7 +3,11 @@
 from __future__ import annotations
 
 import json
+from itertools import islice
+from pathlib import Path
+from typing import Any
 
+import pytest
 from sqlalchemy import Engine, func, select
 
 from quanzi.services.ingest import ingest_lines
@@ -253,3 +257,35 @@ def test_activity_attendance_invite_and_join_request(engine: Engine) -> None:
         assert request.verdict == "admit" and request.name == "A小美护肤"
         assert [r["rule"] for r in request.reasons] == ["name.a_prefix"]
     assert count(engine, m.Person) == 3
+
+
+def test_the_raw_sqlite_event_insert_stores_what_sqlalchemy_stores(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # On SQLite the event rows skip SQLAlchemy's parameter handling; what lands in the
+    # table must be exactly what it would have stored, byte for byte.
+    from quanzi.services import projector
+    from quanzi.services.ingest import ingest_objects
+    from quanzi.sim import SimConfig, simulate
+    from quanzi.store import migrate
+    from quanzi.store.db import get_engine
+
+    events = [*islice(simulate(SimConfig(seed=3, days=20, people=120)), 3000)]
+    events.append({**events[0], "id": "old-1", "ts": "0005-03-01T09:00:00.5+08:00"})
+    events.append({**events[1], "id": "zulu-1", "ts": "2026-03-08T01:59:59.999999Z"})
+    stored: dict[bool, list[tuple[Any, ...]]] = {}
+    for raw in (True, False):
+        monkeypatch.setattr(projector, "RAW_SQLITE_EVENTS", raw)
+        engine = get_engine(f"sqlite:///{tmp_path / f'raw-{raw}.db'}")
+        migrate.upgrade(engine)
+        report = ingest_objects(engine, [dict(e) for e in events], batch_size=500)
+        assert report.stored == len(events) and not report.rejected
+        with engine.connect() as connection:
+            stored[raw] = connection.exec_driver_sql(
+                "SELECT id, source_id, ts, typeof(ts), kind, community_id, person_id, payload, "
+                "length(ingested_at), typeof(ingested_at) FROM event ORDER BY id"
+            ).all()
+        engine.dispose()
+    assert stored[True] == stored[False]
+    assert len(stored[True]) == len(events)
+    assert ("0005-03-01 01:00:00.500000", "text") in {row[2:4] for row in stored[True]}

@@ -61,6 +61,14 @@ class UtcDateTime(TypeDecorator[datetime]):
         return value.astimezone(UTC)
 
 
+def sqlite_stored(value: datetime) -> str:
+    """Return an aware time as `UtcDateTime` stores it on SQLite: naive UTC text, to the µs
+    (SQLAlchemy's own format), for writers that bind values on the raw cursor."""
+    if value.tzinfo is None:
+        raise ValueError("naive datetime given to a UTC column")
+    return value.astimezone(UTC).replace(tzinfo=None).isoformat(" ", "microseconds")
+
+
 def utcnow() -> datetime:
     """Return the current time, aware, in UTC."""
     return datetime.now(UTC)
