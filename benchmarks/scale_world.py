@@ -161,13 +161,18 @@ class World:
         return {"event": self.count} | {name: len(rows) for name, rows in tables.items()}
 
 
-def main() -> None:
-    """Simulate, write the parquet tables and their manifest, print the counts."""
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+def world_arguments(parser: argparse.ArgumentParser) -> None:
+    """Add the large world's options, with its defaults (the world of the 50M benchmarks)."""
     parser.add_argument("--people", type=int, default=1_210_000)
     parser.add_argument("--days", type=int, default=180)
     parser.add_argument("--events", type=int, default=50_000_000)
     parser.add_argument("--seed", type=int, default=1)
+
+
+def main() -> None:
+    """Simulate, write the parquet tables and their manifest, print the counts."""
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    world_arguments(parser)
     parser.add_argument("--out", type=Path, default=Path("/tmp/quanzi-scale"))
     args = parser.parse_args()
     args.out.mkdir(parents=True, exist_ok=True)

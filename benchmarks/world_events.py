@@ -20,6 +20,7 @@ from typing import TextIO
 
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeRemainingColumn
+from scale_world import world_arguments
 
 from quanzi.sim import SimConfig, simulate
 
@@ -40,10 +41,7 @@ def write_world(out: TextIO, config: SimConfig, events: int, progress: Progress)
 def main() -> None:
     """Simulate and write the events; print the count and seconds to standard error."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--people", type=int, default=1_210_000)
-    parser.add_argument("--days", type=int, default=180)
-    parser.add_argument("--events", type=int, default=50_000_000)
-    parser.add_argument("--seed", type=int, default=1)
+    world_arguments(parser)
     parser.add_argument("--out", default="-", help="file to write, or - for standard output")
     args = parser.parse_args()
     config = SimConfig(seed=args.seed, days=args.days, people=args.people)
