@@ -25,7 +25,7 @@ from quanzi.store.db import get_engine
 
 PARTS = {
     retain_stages: ("_read_export", "replay_log", "write_results"),
-    retain_stages_write: ("_insert", "_set_people", "_update_by_id", "_stored_prefix"),
+    retain_stages_write: ("insert_rows", "_set_people", "_update_by_id", "_stored_prefix"),
 }
 
 

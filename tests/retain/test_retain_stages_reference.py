@@ -21,6 +21,7 @@ from quanzi.domain.retain_stages_batch import FactArrays, place_many, role_flags
 from quanzi.services import retain_stages, retain_stages_write
 from quanzi.services.ingest import ingest_objects
 from quanzi.services.retain_stages import checkpoints, read_log, recompute_stages
+from quanzi.store import bulk
 from quanzi.store import models as m
 from quanzi.store import models_retain as r
 from quanzi.store import stage_log as store_stage_log
@@ -147,7 +148,7 @@ def test_every_score_recomputed_event_by_event_still_matches(
 
 def test_portable_writes_match_reference(engine: Engine, monkeypatch: pytest.MonkeyPatch) -> None:
     # The SQLAlchemy Core inserts and updates other backends get, here on SQLite.
-    monkeypatch.setattr(retain_stages_write, "RAW_SQLITE_WRITES", False)
+    monkeypatch.setattr(bulk, "RAW_SQLITE_WRITES", False)
     ingest(engine, random_world(1))
     assert_matches_reference(engine, CONFIGS["default"])
     assert_matches_reference(engine, CONFIGS["iron40-grace7"])  # people's stages rewritten
@@ -433,14 +434,14 @@ def test_engagement_is_kept_on_a_rerun_updated_in_place_and_rewritten(
     engine: Engine, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     inserted: list[int] = []  # engagement rows inserted, per recompute
-    real_insert = retain_stages_write._insert
+    real_insert = retain_stages_write.insert_rows
 
     def counted(session: Any, model: Any, columns: Any, rows: Any, **kw: Any) -> None:
         if model is r.Engagement:
             inserted.append(len(rows))
         real_insert(session, model, columns, rows, **kw)
 
-    monkeypatch.setattr(retain_stages_write, "_insert", counted)
+    monkeypatch.setattr(retain_stages_write, "insert_rows", counted)
     world = random_world(3)
     events = world[:3] + sorted(world[3:], key=lambda e: e["ts"])
     ingest(engine, events[:700])
@@ -503,14 +504,14 @@ def test_a_crash_midway_through_the_write_keeps_rows_and_indexes(
     recompute_stages(engine)
     before, names = stored(engine), indexes(engine)
     assert "ix_stage_change_person_id" in names and "ix_engagement_community_score" in names
-    real_insert = retain_stages_write._insert
+    real_insert = retain_stages_write.insert_rows
 
     def insert_then_crash(session: Any, model: Any, columns: Any, rows: Any, **kw: Any) -> None:
         real_insert(session, model, columns, rows, **kw)
         if model is r.Engagement:  # the history rows are in, the indexes not yet rebuilt
             raise RuntimeError("killed")
 
-    monkeypatch.setattr(retain_stages_write, "_insert", insert_then_crash)
+    monkeypatch.setattr(retain_stages_write, "insert_rows", insert_then_crash)
     with pytest.raises(RuntimeError, match="killed"):  # another window: engagement differs
         recompute_stages(engine, CONFIGS["window3"])
     assert indexes(engine) == names
@@ -551,7 +552,7 @@ def test_the_cursor_stores_the_text_sqlalchemy_stores(
         engine = get_engine(f"sqlite:///{path}")
         migrate.upgrade(engine)
         ingest(engine, world)
-        monkeypatch.setattr(retain_stages_write, "RAW_SQLITE_WRITES", raw)
+        monkeypatch.setattr(bulk, "RAW_SQLITE_WRITES", raw)
         recompute_stages(engine)
         stored.append(stored_text(path))
     assert stored[0] == stored[1]

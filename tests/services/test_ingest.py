@@ -264,10 +264,9 @@ def test_the_raw_sqlite_event_insert_stores_what_sqlalchemy_stores(
 ) -> None:
     # On SQLite the event rows skip SQLAlchemy's parameter handling; what lands in the
     # table must be exactly what it would have stored, byte for byte.
-    from quanzi.services import projector
     from quanzi.services.ingest import ingest_objects
     from quanzi.sim import SimConfig, simulate
-    from quanzi.store import migrate
+    from quanzi.store import bulk, migrate
     from quanzi.store.db import get_engine
 
     events = [*islice(simulate(SimConfig(seed=3, days=20, people=120)), 3000)]
@@ -275,7 +274,7 @@ def test_the_raw_sqlite_event_insert_stores_what_sqlalchemy_stores(
     events.append({**events[1], "id": "zulu-1", "ts": "2026-03-08T01:59:59.999999Z"})
     stored: dict[bool, list[tuple[Any, ...]]] = {}
     for raw in (True, False):
-        monkeypatch.setattr(projector, "RAW_SQLITE_EVENTS", raw)
+        monkeypatch.setattr(bulk, "RAW_SQLITE_WRITES", raw)
         engine = get_engine(f"sqlite:///{tmp_path / f'raw-{raw}.db'}")
         migrate.upgrade(engine)
         report = ingest_objects(engine, [dict(e) for e in events], batch_size=500)

@@ -119,6 +119,11 @@ def _store_slice(engine: Engine, metric: Metric, days: list[int], rows: list[Met
             session.execute(insert(MetricValue), values)
 
 
+def _filled(state: MetricFill, target: int) -> bool:
+    """Tell whether a metric's fill is done up to event `target`."""
+    return state.state == "done" and state.last_event_id >= target
+
+
 def _begin(engine: Engine, metric: Metric, target: int) -> int | None:
     """Mark the metric's step `started`; return where it resumes, or None when up to date."""
     with transaction(engine) as session:
@@ -132,7 +137,7 @@ def _begin(engine: Engine, metric: Metric, target: int) -> int | None:
                 updated_at=utcnow(),
             )
             session.add(state)
-        if state.state == "done" and state.last_event_id >= target:
+        if _filled(state, target):
             return None
         state.state = "started"
         state.target_event_id = max(target, state.target_event_id or 0)
@@ -236,7 +241,7 @@ def _up_to_date(engine: Engine, metrics: Collection[Metric]) -> int | None:
     with reading(engine) as session:
         newest = session.scalar(select(func.max(m.Event.id))) or 0
         states = session.scalars(select(MetricFill).where(MetricFill.metric.in_(names))).all()
-    reached = {s.metric for s in states if s.state == "done" and s.last_event_id >= newest}
+    reached = {state.metric for state in states if _filled(state, newest)}
     return newest if reached == set(names) else None
 
 

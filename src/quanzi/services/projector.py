@@ -5,14 +5,15 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any, TypeVar
 
-from sqlalchemy import insert, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from quanzi.domain.events import Event
 from quanzi.services.personbook import PersonBook
 from quanzi.store import models as m
-from quanzi.store.db import chunked, dump_json, raw_cursor, rows_where_in
-from quanzi.store.models import sqlite_stored, utcnow
+from quanzi.store.bulk import insert_rows
+from quanzi.store.db import chunked, rows_where_in
+from quanzi.store.models import utcnow
 
 Row = TypeVar("Row", bound=m.Base)
 
@@ -21,8 +22,6 @@ PERSON_REFERENCE_FIELDS = ("inviter", "invitee", "leader")
 # Kinds whose ledger rows point back at their event row.
 EVENT_ID_KINDS = frozenset({"join_request", "purchase", "invite"})
 EVENT_COLUMNS = ("source_id", "ts", "kind", "community_id", "person_id", "payload", "ingested_at")
-EVENT_INSERT = f"INSERT INTO event ({', '.join(EVENT_COLUMNS)}) VALUES ({', '.join('?' * 7)})"
-RAW_SQLITE_EVENTS = True  # on SQLite, the event rows go straight to the DBAPI cursor
 
 
 class BatchProjector:
@@ -81,25 +80,9 @@ class BatchProjector:
     # -- the event log -------------------------------------------------------------------
     def insert_events(self) -> None:
         """Append the batch to the event log and remember each event's row id."""
-        connection = self.session.connection()
-        if RAW_SQLITE_EVENTS and connection.dialect.name == "sqlite":
-            # Values bound as SQLAlchemy would store them, straight on the DBAPI cursor: its
-            # per-row parameter handling cost about a tenth of the ingest.
-            now = sqlite_stored(self.now)
-            stored = [
-                (e.id, sqlite_stored(e.ts), e.kind, *self.row_ids(e), dump_json(e.data), now)
-                for e in self.events
-            ]
-            with raw_cursor(self.session) as cursor:
-                cursor.executemany(EVENT_INSERT, stored)
-        else:
-            rows = [
-                dict(zip(EVENT_COLUMNS, (e.id, e.ts, e.kind, *self.row_ids(e), dict(e.data),
-                                         self.now), strict=True))
-                for e in self.events
-            ]  # fmt: skip
-            # A plain executemany: RETURNING forces one statement per row on SQLite.
-            connection.execute(insert(m.table(m.Event)), rows)
+        rows = [(e.id, e.ts, e.kind, *self.row_ids(e), e.data, self.now) for e in self.events]
+        # A plain executemany: RETURNING forces one statement per row on SQLite.
+        insert_rows(self.session, m.Event, EVENT_COLUMNS, rows, repeating=("ingested_at",))
         needed = [e.id for e in self.events if e.kind in EVENT_ID_KINDS]
         for chunk in chunked(needed):
             query = select(m.Event.source_id, m.Event.id).where(m.Event.source_id.in_(chunk))

@@ -10,14 +10,14 @@ from __future__ import annotations
 
 import json
 from collections import defaultdict
-from collections.abc import Callable, Generator, Iterator, Sequence
+from collections.abc import Generator, Iterator, Sequence
 from contextlib import closing, contextmanager
 from dataclasses import dataclass
 from itertools import chain, islice
 from typing import Any
 
 import numpy as np
-from sqlalchemy import bindparam, delete, func, insert, select, update
+from sqlalchemy import bindparam, delete, func, select, update
 from sqlalchemy.orm import Session
 
 from quanzi.domain.retain_replay import (
@@ -31,94 +31,15 @@ from quanzi.domain.retain_replay import (
 )
 from quanzi.store import models as m
 from quanzi.store import models_retain as r
+from quanzi.store.bulk import CHUNK, bound, insert_rows, raw_sqlite, sqlite_binders
 from quanzi.store.db import chunked, raw_cursor
-from quanzi.store.models import UtcDateTime
 
-CHUNK = 10_000  # rows per executemany
-RAW_SQLITE_WRITES = True  # on SQLite, executemany straight on the DBAPI cursor
 FETCH = 50_000  # rows per fetch
+REPEATING = ("ts",)  # a history row's time is its checkpoint's: bound once per checkpoint
 DEFAULT_PLACE = ("user", "普通用户：不在任何社群中")  # for people with no events
 # How the rows that digests cover are stored (2: times in SQLAlchemy's text on SQLite, as
 # every other writer stores them); stored otherwise, they are compared row by row once.
 STORED_FORMAT = 2
-
-
-def _insert(
-    session: Session,
-    model: type[m.Base],
-    columns: tuple[str, ...],
-    rows: list[tuple[Any, ...]],
-    *,
-    stored: bool = False,
-) -> None:
-    """Insert rows (values in `columns` order) with plain executemany batches.
-
-    `stored`: on SQLite the values are already as SQLite stores them (nothing to bind).
-    """
-    table = m.table(model)
-    connection = session.connection()
-    dialect = connection.dialect
-    if not _raw_sqlite(session):
-        statement = insert(table)
-        for start in range(0, len(rows), CHUNK):
-            batch = [dict(zip(columns, row, strict=True)) for row in rows[start : start + CHUNK]]
-            connection.execute(statement, batch)
-        return
-    # SQLite: the DBAPI cursor straight, values bound by each column's own type (so they are
-    # stored exactly as SQLAlchemy stores them); SQLAlchemy's per-row work would triple the
-    # cost.
-    binders = _sqlite_binders(table, columns, dialect)
-    sql = (
-        f"INSERT INTO {table.name} ({', '.join(columns)}) VALUES ({', '.join('?' * len(columns))})"
-    )
-    with raw_cursor(session) as cursor:
-        for start in range(0, len(rows), CHUNK):
-            part = rows[start : start + CHUNK]
-            cursor.executemany(sql, part if stored else _bound(part, binders))
-
-
-def _bound(
-    rows: list[tuple[Any, ...]], binders: Sequence[Callable[[Any], Any] | None]
-) -> list[tuple[Any, ...]]:
-    """Return rows with each value as SQLite stores it, a column at a time."""
-    if not rows:
-        return []
-    values = [list(c) for c in zip(*rows, strict=True)]
-    for column, bind in zip(values, binders, strict=True):
-        if bind is not None:
-            column[:] = [None if v is None else bind(v) for v in column]
-    return list(zip(*values, strict=True))
-
-
-def _sqlite_binders(
-    table: Any, columns: tuple[str, ...], dialect: Any
-) -> list[Callable[[Any], Any] | None]:
-    """Return, per column, what turns a value into what SQLAlchemy stores on SQLite (None: as
-    it is). Times repeat (a checkpoint, the as-of time): each is bound once, not row by row.
-    """
-    binders: list[Callable[[Any], Any] | None] = []
-    for name in columns:
-        column_type = table.c[name].type
-        bind: Callable[[Any], Any] | None = column_type.dialect_impl(dialect).bind_processor(
-            dialect
-        )
-        if bind is not None and isinstance(column_type, UtcDateTime) and name != "last_active":
-            bind = _cached(bind)
-        binders.append(bind)
-    return binders
-
-
-def _cached(bind: Callable[[Any], Any]) -> Callable[[Any], Any]:
-    """Return `bind` remembering its results (for values that repeat)."""
-    seen: dict[Any, Any] = {}
-
-    def cached(value: Any) -> Any:
-        found = seen.get(value)
-        if found is None:
-            found = seen[value] = bind(value)
-        return found
-
-    return cached
 
 
 def _update_by_id(
@@ -129,7 +50,7 @@ def _update_by_id(
     On SQLite the values are bound as they are: they must be as SQLite stores them.
     """
     table = m.table(model)
-    if _raw_sqlite(session):
+    if raw_sqlite(session):
         sql = f"UPDATE {table.name} SET {', '.join(f'{c} = ?' for c in columns)} WHERE id = ?"
         with raw_cursor(session) as cursor:
             for start in range(0, len(rows), CHUNK):
@@ -174,16 +95,11 @@ def _indexes_rebuilt(session: Session, models: Sequence[type[m.Base]]) -> Iterat
         index.create(connection)
 
 
-def _raw_sqlite(session: Session) -> bool:
-    """Tell whether to work through the DBAPI cursor straight (SQLite, unless turned off)."""
-    return RAW_SQLITE_WRITES and session.get_bind().dialect.name == "sqlite"
-
-
 def _batches(session: Session, query: Any) -> Generator[list[tuple[Any, ...]], None, None]:
     """Yield the rows of a query of plain columns, as tuples, a batch at a time; on SQLite
     through the cursor (no per-value work in SQLAlchemy, for columns whose stored values
     are already what they read as)."""
-    if not _raw_sqlite(session):
+    if not raw_sqlite(session):
         result = session.execute(query.execution_options(yield_per=FETCH))
         try:
             for part in result.partitions(FETCH):
@@ -203,9 +119,9 @@ def _stored_prefix(session: Session, changes: list[tuple[Any, ...]]) -> tuple[in
     table = m.table(r.StageChange)
     query = select(*(table.c[n] for n in CHANGE_COLUMNS)).order_by(table.c.id)
     wanted = changes
-    if _raw_sqlite(session):  # read as stored (times as text): compare with what is stored
+    if raw_sqlite(session):  # read as stored (times as text): compare with what is stored
         dialect = session.connection().dialect
-        wanted = _bound(changes, _sqlite_binders(table, CHANGE_COLUMNS, dialect))
+        wanted = bound(changes, sqlite_binders(table, CHANGE_COLUMNS, dialect, REPEATING))
     with closing(_batches(session, query)) as batches:
         same = _same_rows(batches, wanted)
     return same, _last_kept(session, same)
@@ -251,7 +167,7 @@ def _stored_times(us: np.ndarray) -> list[str]:
 
 def _engagement_rows(session: Session, table: EngagementTable) -> list[tuple[Any, ...]]:
     """Return the engagement rows; on SQLite as it stores them (times as its text)."""
-    return table.rows(_stored_times if _raw_sqlite(session) else None)
+    return table.rows(_stored_times if raw_sqlite(session) else None)
 
 
 @dataclass
@@ -385,11 +301,11 @@ def write_results(
             session.execute(delete(r.StageChange).where(r.StageChange.id > last))
         else:
             session.execute(delete(r.StageChange))
-        _insert(session, r.StageChange, CHANGE_COLUMNS, fresh)
+        insert_rows(session, r.StageChange, CHANGE_COLUMNS, fresh, repeating=REPEATING)
         for chunk in chunked(diff.deletes):
             session.execute(delete(r.Engagement).where(r.Engagement.id.in_(chunk)))
         _update_by_id(session, r.Engagement, ("score", "last_active", "as_of"), diff.updates)
-        _insert(session, r.Engagement, ENGAGEMENT_COLUMNS, diff.inserts, stored=True)
+        insert_rows(session, r.Engagement, ENGAGEMENT_COLUMNS, diff.inserts, stored=True)
     census = (_count(session, m.Person), int(session.scalar(select(func.max(m.Person.id))) or 0))
     if (
         known is not None
