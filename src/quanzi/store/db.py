@@ -34,8 +34,8 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     cursor.execute("PRAGMA foreign_keys=ON")
     cursor.execute("PRAGMA busy_timeout=10000")
     # Up to 1 GB of pages per connection, allocated only as pages are read. With the default
-    # 2 MB, ingest onto a 20M-event store re-read more of its pages from the OS and ran no
-    # faster (benchmarks/README.md, ninth session).
+    # 2 MB, ingest onto a 20M-event store re-read more of its pages from the OS and was never
+    # faster than with this (benchmarks/README.md, ninth session).
     cursor.execute(f"PRAGMA cache_size=-{SQLITE_CACHE_KIB}")
     cursor.close()
 
