@@ -8,11 +8,13 @@ JSON read: the replay then runs on it as on a log read from the store
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import duckdb
 import numpy as np
+import pyarrow as pa
 import pyarrow.compute as pc
 
 from quanzi.domain.retain_replay import KINDS, MESSAGE, EventLog, time_order
@@ -22,6 +24,11 @@ from quanzi.store.stage_log import MessagePacking
 
 STAGE_VERSION = 2  # the first export version whose event log has the stage fields
 RARE_VERSION = 3  # the first with the events other than messages in a file of their own
+BATCH_ROWS = 122_880  # rows a streamed batch holds (DuckDB's row group)
+# Arrow's default allocator (mimalloc) gets its memory as transparent huge pages, which cost
+# more to fault in than they save (on the 50M benchmark VM, joining the rarer kinds' columns
+# took 1.7 s that way, 0.4 s through numpy): large results are made with the C library's.
+_SMALL_PAGES = pa.system_memory_pool()
 
 _MESSAGE_ROWS = "FROM read_parquet(?) WHERE kind = 'message' AND person_id IS NOT NULL"
 _MESSAGES = (
@@ -62,25 +69,34 @@ def _messages(connection: Any, event: str) -> dict[str, np.ndarray]:
     packing = MessagePacking.for_largest(person, community)
     if not packing.fits(largest_id or 0):
         return dict(connection.execute(_MESSAGES, [event]).fetchnumpy())
-    # Two columns to hand over instead of five; through arrow, as DuckDB fills its chunks in
-    # parallel and they are joined once (its numpy results grow by reallocation, fresh
-    # memory page by page: 2.6 s against 1.9 s).
+    # Two columns to hand over instead of five, streamed a batch at a time into arrays made
+    # once: each batch's memory is used again by the next, where a whole arrow table (or
+    # DuckDB's numpy results, grown by reallocation) is fresh memory page by page, and on
+    # the 50M benchmark VM fresh memory costs the most (2.8–3.0 s against 4.8–6.5 s).
+    count = connection.execute(f"SELECT count(*) {_MESSAGE_ROWS}", [event]).fetchall()[0][0]
     sql = (
         f"SELECT epoch_us(ts) AS ts, {packing.sql(f'coalesce(message_type, {MESSAGE})')} "
         f"AS packed {_MESSAGE_ROWS}"
     )
-    got = connection.sql(sql, params=[event]).to_arrow_table()
-    ts = np.asarray(got.column("ts").to_numpy(), dtype=np.int64)
-    # Unpacked chunk by chunk, straight from arrow's memory: no joined copy of the packed.
-    pieces = (chunk.to_numpy() for chunk in got.column("packed").chunks)
+    ts = np.empty(count, np.int64)
+    reader = connection.sql(sql, params=[event]).to_arrow_reader(BATCH_ROWS)
+
+    def packed() -> Iterator[np.ndarray]:
+        at = 0
+        for batch in reader:
+            ts[at : at + batch.num_rows] = batch.column(0).to_numpy()
+            at += batch.num_rows
+            yield batch.column(1).to_numpy()
+
     names = ("id", "person_id", "community", "message_type")
-    return {"ts": ts, **dict(zip(names, packing.unpack_pieces(pieces, len(ts)), strict=True))}
+    return {"ts": ts, **dict(zip(names, packing.unpack_pieces(packed(), count), strict=True))}
 
 
 def _codes(column: Any) -> tuple[np.ndarray, Any]:
     """Return a text column's codes (equal texts, equal codes; -1 for NULL) and the texts
     by code (an arrow array)."""
-    encoded = pc.dictionary_encode(column.combine_chunks())
+    whole = column.combine_chunks(memory_pool=_SMALL_PAGES)
+    encoded = pc.dictionary_encode(whole, memory_pool=_SMALL_PAGES)
     codes = encoded.indices.fill_null(-1).to_numpy(zero_copy_only=False)
     return np.asarray(codes, np.int64), encoded.dictionary
 
@@ -114,8 +130,9 @@ def read_log_parquet(directory: Path) -> EventLog:
     def ints(values: Any, dtype: type[np.generic] = np.int64) -> np.ndarray:
         return np.asarray(values, dtype=dtype)
 
-    def column(name: str) -> Any:
-        return others.column(name).combine_chunks().to_numpy()
+    def column(name: str) -> np.ndarray:
+        chunks = others.column(name).chunks  # joined by numpy: see _SMALL_PAGES
+        return np.concatenate([c.to_numpy(zero_copy_only=False) for c in chunks] or [[]])
 
     tier, tiers = _codes(others.column("tier"))
     return EventLog(

@@ -117,6 +117,8 @@ def _stored_prefix(session: Session, changes: list[tuple[Any, ...]]) -> tuple[in
     """Return how many of `changes`, from the first, the stored history already holds in that
     order, and the row id of the last of them (0 for none)."""
     table = m.table(r.StageChange)
+    if session.scalar(select(table.c.id).limit(1)) is None:
+        return 0, 0  # nothing stored (a first run): nothing to bind for the comparison
     query = select(*(table.c[n] for n in CHANGE_COLUMNS)).order_by(table.c.id)
     wanted = changes
     if raw_sqlite(session):  # read as stored (times as text): compare with what is stored
