@@ -13,6 +13,7 @@ from sqlalchemy import Engine
 from typer.testing import CliRunner
 
 from quanzi.cli.main import app
+from quanzi.metrics import stage_log
 from quanzi.metrics.engines import EngineError
 from quanzi.metrics.export import export_parquet
 from quanzi.metrics.stage_log import read_log_parquet
@@ -64,10 +65,15 @@ def test_demo_world_from_parquet_matches_the_store_recompute(
     assert from_store.changes > 100
 
 
-def test_parquet_log_holds_what_the_store_read_holds(engine: Engine, tmp_path: Path) -> None:
+@pytest.mark.parametrize("batch_rows", [7, stage_log.BATCH_ROWS])  # messages streamed in many
+def test_parquet_log_holds_what_the_store_read_holds(
+    engine: Engine, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, batch_rows: int
+) -> None:
+    monkeypatch.setattr(stage_log, "BATCH_ROWS", batch_rows)
     ingest(engine, random_world(4))
     log, _ = history(engine, CONFIGS["default"])
     columnar = read_log_parquet(exported(engine, tmp_path))
+    assert len(columnar.message_ts) > 20 * 7  # batches of 7: many
     # The store read's row order is the backend's: compare in id order.
     for name in ("message_ts", "message_person", "message_community", "message_type"):
         got = getattr(columnar, name)[np.argsort(columnar.message_id)]
