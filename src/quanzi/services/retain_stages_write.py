@@ -10,9 +10,10 @@ from __future__ import annotations
 
 import json
 from collections import defaultdict
-from collections.abc import Generator, Iterator, Sequence
+from collections.abc import Callable, Generator, Iterator, Sequence
 from contextlib import closing, contextmanager
 from dataclasses import dataclass
+from functools import partial
 from itertools import chain, islice
 from typing import Any
 
@@ -117,15 +118,13 @@ def _stored_prefix(session: Session, changes: list[tuple[Any, ...]]) -> tuple[in
     """Return how many of `changes`, from the first, the stored history already holds in that
     order, and the row id of the last of them (0 for none)."""
     table = m.table(r.StageChange)
-    if session.scalar(select(table.c.id).limit(1)) is None:
-        return 0, 0  # nothing stored (a first run): nothing to bind for the comparison
     query = select(*(table.c[n] for n in CHANGE_COLUMNS)).order_by(table.c.id)
-    wanted = changes
+    as_stored: Callable[[list[tuple[Any, ...]]], list[tuple[Any, ...]]] | None = None
     if raw_sqlite(session):  # read as stored (times as text): compare with what is stored
-        dialect = session.connection().dialect
-        wanted = bound(changes, sqlite_binders(table, CHANGE_COLUMNS, dialect, REPEATING))
+        binders = sqlite_binders(table, CHANGE_COLUMNS, session.connection().dialect, REPEATING)
+        as_stored = partial(bound, binders=binders)
     with closing(_batches(session, query)) as batches:
-        same = _same_rows(batches, wanted)
+        same = _same_rows(batches, changes, as_stored)
     return same, _last_kept(session, same)
 
 
@@ -138,11 +137,17 @@ def _last_kept(session: Session, kept: int) -> int:
     return int(session.scalar(last) or 0)
 
 
-def _same_rows(batches: Iterator[list[tuple[Any, ...]]], wanted: list[tuple[Any, ...]]) -> int:
-    """Return how many stored rows, from the first, equal `wanted` in order."""
+def _same_rows(
+    batches: Iterator[list[tuple[Any, ...]]],
+    wanted: list[tuple[Any, ...]],
+    as_stored: Callable[[list[tuple[Any, ...]]], list[tuple[Any, ...]]] | None = None,
+) -> int:
+    """Return how many stored rows, from the first, equal `wanted` in order; `as_stored`
+    turns rows of `wanted` into what is stored, only as far as stored rows are compared."""
     same = 0
     for batch in batches:
         part = wanted[same : same + len(batch)]
+        part = as_stored(part) if as_stored else part
         if batch == part:  # a whole batch compared at once
             same += len(batch)
             continue
